@@ -1,0 +1,120 @@
+/**
+ * matmul: C = A @ B, as torch.matmul.
+ *
+ *   a is (..., M, K), b is (..., K, N)  ->  (..., M, N), batch dims broadcast
+ *   a 1-D vector is treated as a row (for a) or a column (for b) and that dim is dropped
+ *
+ * Transposed and other strided operands are read in place through their strides: no copy.
+ */
+
+import { allocate, promoteTypes, type TypedArray } from "../dtype.js";
+import { TensorError, fmtShape } from "../errors.js";
+import { broadcastShapes, broadcastStrides, sizeOf } from "../shape.js";
+import { Tensor } from "../tensor.js";
+
+/** One matrix product's operands inside the batch: storage, offset and strides. */
+export interface GemmArgs {
+  a: TypedArray;
+  aOffset: number;
+  aRowStride: number;
+  aColStride: number;
+  b: TypedArray;
+  bOffset: number;
+  bRowStride: number;
+  bColStride: number;
+  c: TypedArray;
+  cOffset: number;
+  cRowStride: number;
+  M: number;
+  K: number;
+  N: number;
+}
+
+/**
+ * The naive reference kernel: the definition, one dot product per output element,
+ * rows [rowStart, rowEnd). Kept as the oracle for tests and the baseline for benchmarks.
+ */
+export function gemmNaive(g: GemmArgs, rowStart = 0, rowEnd = g.M): void {
+  const { a, b, c, K, N } = g;
+  for (let i = rowStart; i < rowEnd; i++) {
+    for (let j = 0; j < N; j++) {
+      let acc = 0;
+      for (let k = 0; k < K; k++) {
+        acc += a[g.aOffset + i * g.aRowStride + k * g.aColStride]! * b[g.bOffset + k * g.bRowStride + j * g.bColStride]!;
+      }
+      c[g.cOffset + i * g.cRowStride + j] = acc;
+    }
+  }
+}
+
+export type GemmKernel = (g: GemmArgs, rowStart?: number, rowEnd?: number) => void;
+
+interface Plan {
+  outShape: number[];
+  batches: GemmArgs[];
+  out: Tensor;
+}
+
+function plan(a: Tensor, b: Tensor): Plan {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new TensorError("matmul", `both operands need at least 1 dim, got a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
+  }
+  if (a.dtype === "int32" || b.dtype === "int32") {
+    throw new TensorError("matmul", `operands must be float32 or float64, got a ${a.dtype} and b ${b.dtype}`);
+  }
+  const a2 = a.ndim === 1 ? a.unsqueeze(0) : a;
+  const b2 = b.ndim === 1 ? b.unsqueeze(1) : b;
+  const M = a2.shape[a2.ndim - 2]!;
+  const K = a2.shape[a2.ndim - 1]!;
+  const K2 = b2.shape[b2.ndim - 2]!;
+  const N = b2.shape[b2.ndim - 1]!;
+  if (K !== K2) {
+    throw new TensorError("matmul", `inner dimensions differ: a is ${fmtShape(a.shape)}, b is ${fmtShape(b.shape)}`);
+  }
+  const batchA = a2.shape.slice(0, -2);
+  const batchB = b2.shape.slice(0, -2);
+  const batch = broadcastShapes("matmul", batchA, batchB, ["a's batch dims", "b's batch dims"]);
+  const aBatchStrides = broadcastStrides(batchA, a2.strides.slice(0, -2), batch);
+  const bBatchStrides = broadcastStrides(batchB, b2.strides.slice(0, -2), batch);
+  const nBatch = sizeOf(batch);
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  // mixed float32/float64 operands compute in float64
+  const A = a2.dtype === dtype ? a2 : a2.to(dtype);
+  const B = b2.dtype === dtype ? b2 : b2.to(dtype);
+  const c = allocate(dtype, nBatch * M * N);
+  const batches: GemmArgs[] = [];
+  const index = new Array<number>(batch.length).fill(0);
+  for (let n = 0; n < nBatch; n++) {
+    let aOff = A.offset;
+    let bOff = B.offset;
+    for (let d = 0; d < batch.length; d++) {
+      aOff += index[d]! * aBatchStrides[d]!;
+      bOff += index[d]! * bBatchStrides[d]!;
+    }
+    batches.push({
+      a: A.data, aOffset: aOff, aRowStride: A.strides[A.ndim - 2]!, aColStride: A.strides[A.ndim - 1]!,
+      b: B.data, bOffset: bOff, bRowStride: B.strides[B.ndim - 2]!, bColStride: B.strides[B.ndim - 1]!,
+      c, cOffset: n * M * N, cRowStride: N, M, K, N,
+    });
+    for (let d = batch.length - 1; d >= 0; d--) {
+      if (++index[d]! < batch[d]!) break;
+      index[d] = 0;
+    }
+  }
+  const outShape = [...batch, ...(a.ndim === 1 ? [] : [M]), ...(b.ndim === 1 ? [] : [N])];
+  return { outShape, batches, out: new Tensor(c, outShape) };
+}
+
+/** The matrix product with the naive kernel (the oracle). */
+export function matmulNaive(a: Tensor, b: Tensor): Tensor {
+  const p = plan(a, b);
+  for (const g of p.batches) gemmNaive(g);
+  return p.out;
+}
+
+/** The matrix product (torch.matmul semantics). */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const p = plan(a, b);
+  for (const g of p.batches) gemmNaive(g);
+  return p.out;
+}
