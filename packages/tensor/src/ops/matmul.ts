@@ -11,6 +11,14 @@ import { allocate, promoteTypes, type TypedArray } from "../dtype.js";
 import { TensorError, fmtShape } from "../errors.js";
 import { broadcastShapes, broadcastStrides, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import { getNumThreads, isShared, parallelFor } from "../pool/threads.js";
+import { gemmParams, gemmUnitCount } from "../pool/kernels.js";
+
+/**
+ * A thread gets at least this many flops: waking a worker costs tens of microseconds,
+ * which a 64x64x64 product (0.5 MFLOP, ~0.1 ms) does not repay.
+ */
+const PARALLEL_MIN_FLOPS = 1 << 20;
 
 /** One matrix product's operands inside the batch: storage, offset and strides. */
 export interface GemmArgs {
@@ -112,9 +120,26 @@ export function matmulNaive(a: Tensor, b: Tensor): Tensor {
   return p.out;
 }
 
-/** The matrix product (torch.matmul semantics). */
+/** The matrix product (torch.matmul semantics), tiled kernel, parallel over row blocks. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const p = plan(a, b);
-  for (const g of p.batches) gemmNaive(g);
+  const g = p.batches[0];
+  if (!g || g.M === 0 || g.N === 0) return p.out;
+  const units = gemmUnitCount(p.batches);
+  const minUnits = Math.ceil(PARALLEL_MIN_FLOPS / Math.max(1, 6 * g.N * g.K));
+  let aData = g.a;
+  let bData = g.b;
+  if (getNumThreads() > 1 && units >= 2 * minUnits && isShared(g.c)) {
+    // workers can only see shared memory: small operands of a big product get a shared copy
+    if (!isShared(aData)) aData = sharedCopy(aData);
+    if (!isShared(bData)) bData = sharedCopy(bData);
+  }
+  parallelFor("gemm", [aData, bData, g.c], gemmParams(p.batches), units, minUnits);
   return p.out;
+}
+
+function sharedCopy(data: TypedArray): TypedArray {
+  const copy = new (data.constructor as Float32ArrayConstructor)(new SharedArrayBuffer(data.byteLength)) as TypedArray;
+  copy.set(data);
+  return copy;
 }

@@ -1,1 +1,221 @@
-export {};
+/**
+ * The worker pool: heavy kernels split their work over threads that share memory.
+ *
+ * - Tensors large enough to be worth it live on SharedArrayBuffers (see `allocate`), so
+ *   workers read and write them in place. Nothing is ever transferred: detaching an
+ *   ArrayBuffer, even once, slows every typed-array access in the process afterwards.
+ * - The calling thread takes a share of the work itself, then blocks on a shared
+ *   counter until the workers are done, so kernels stay synchronous functions.
+ * - Workers sleep in `Atomics.wait` on their own slot of a control array. A job is a
+ *   message (kernel name, buffers, numbers) posted to the worker and picked up with
+ *   `receiveMessageOnPort` right after the wake-up: one notify, no event-loop round trip.
+ * - Each range of work is computed by the same code on whichever thread runs it, so the
+ *   result does not depend on the thread count.
+ *
+ * Threads default to the machine's core count; `DUET_THREADS=n` or `setNumThreads(n)`
+ * override it. Worker threads cannot load .ts files on Node 20, so the worker entry is
+ * bundled with esbuild, in memory, when the pool first starts.
+ */
+
+import { TensorError } from "../errors.js";
+import { runKernel, type KernelName } from "./kernels.js";
+
+/** Control array slots: [0, MAX_WORKERS) job counters per worker, then DONE, ERROR. */
+const MAX_WORKERS = 64;
+const DONE = MAX_WORKERS;
+const ERROR = MAX_WORKERS + 1;
+
+type WorkerLike = { postMessage(message: unknown): void; unref(): void; terminate(): Promise<number> };
+
+interface Pool {
+  workers: WorkerLike[];
+  errorPorts: unknown[];
+  control: Int32Array;
+}
+
+let requestedThreads: number | null = null;
+let pool: Pool | null = null;
+let poolBroken: string | null = null;
+
+interface NodeBits {
+  Worker: new (code: string, options: object) => WorkerLike;
+  MessageChannel: new () => { port1: unknown; port2: unknown };
+  receiveMessageOnPort: (port: unknown) => { message: unknown } | undefined;
+  isMainThread: boolean;
+  cores: number;
+  env: Record<string, string | undefined>;
+  bundleWorker: () => string;
+}
+
+let nodeBits: NodeBits | null | undefined;
+
+/** Node's worker_threads and friends, or null outside Node (browsers: single thread until issue 7). */
+function node(): NodeBits | null {
+  if (nodeBits !== undefined) return nodeBits;
+  nodeBits = null;
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: unknown; env: Record<string, string | undefined> } }).process;
+  if (!proc?.versions?.node) return null;
+  try {
+    // createRequire keeps this file loadable by bundlers that target the browser
+    const req = (globalThis as { require?: NodeRequire }).require ?? moduleRequire();
+    const wt = req("node:worker_threads") as typeof import("node:worker_threads");
+    const os = req("node:os") as typeof import("node:os");
+    nodeBits = {
+      Worker: wt.Worker as unknown as NodeBits["Worker"],
+      MessageChannel: wt.MessageChannel as unknown as NodeBits["MessageChannel"],
+      receiveMessageOnPort: wt.receiveMessageOnPort as NodeBits["receiveMessageOnPort"],
+      isMainThread: wt.isMainThread,
+      cores: typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length,
+      env: proc.env,
+      bundleWorker: () => bundleWorkerSource(req),
+    };
+  } catch {
+    nodeBits = null;
+  }
+  return nodeBits;
+}
+
+declare const __DUET_WORKER_SOURCE__: string | undefined;
+
+function moduleRequire(): NodeRequire {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createRequire } = (globalThis as { process: { getBuiltinModule(id: string): typeof import("node:module") } }).process.getBuiltinModule(
+    "node:module",
+  );
+  return createRequire(import.meta.url);
+}
+
+/** The worker's code: bundled from worker-entry.ts with esbuild. */
+function bundleWorkerSource(req: NodeRequire): string {
+  if (typeof __DUET_WORKER_SOURCE__ === "string") return __DUET_WORKER_SOURCE__;
+  const esbuild = req("esbuild") as typeof import("esbuild");
+  const url = new URL("./worker-entry.ts", import.meta.url);
+  const { fileURLToPath } = req("node:url") as typeof import("node:url");
+  const result = esbuild.buildSync({
+    entryPoints: [fileURLToPath(url)],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    write: false,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/** How many threads heavy kernels use (including the calling thread). */
+export function getNumThreads(): number {
+  const bits = node();
+  if (!bits || !bits.isMainThread || typeof SharedArrayBuffer === "undefined") return 1;
+  if (requestedThreads !== null) return requestedThreads;
+  const fromEnv = bits.env["DUET_THREADS"];
+  if (fromEnv !== undefined && fromEnv !== "") {
+    const n = Number(fromEnv);
+    if (!Number.isInteger(n) || n < 1) throw new TensorError("getNumThreads", `DUET_THREADS must be a positive integer, got "${fromEnv}"`);
+    return Math.min(n, MAX_WORKERS + 1);
+  }
+  return Math.max(1, Math.min(bits.cores, MAX_WORKERS + 1));
+}
+
+/** Sets the thread count for heavy kernels (1 = no workers). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS + 1) {
+    throw new TensorError("setNumThreads", `n must be an integer in [1, ${MAX_WORKERS + 1}], got ${n}`);
+  }
+  requestedThreads = n;
+}
+
+/** Stops all workers (they restart on demand). Handy at the end of a script or test. */
+export async function shutdownThreads(): Promise<void> {
+  const p = pool;
+  pool = null;
+  if (p) await Promise.all(p.workers.map((w) => w.terminate()));
+}
+
+function ensurePool(workers: number): Pool | null {
+  if (poolBroken) return null;
+  const bits = node();
+  if (!bits) return null;
+  if (pool && pool.workers.length >= workers) return pool;
+  try {
+    if (!pool) {
+      pool = { workers: [], errorPorts: [], control: new Int32Array(new SharedArrayBuffer(4 * (MAX_WORKERS + 2))) };
+    }
+    const source = bits.bundleWorker();
+    while (pool.workers.length < workers) {
+      const index = pool.workers.length;
+      const channel = new bits.MessageChannel();
+      const worker = new bits.Worker(source, {
+        eval: true,
+        workerData: { control: pool.control, index, errorPort: channel.port2 },
+        transferList: [channel.port2],
+      });
+      worker.unref();
+      pool.workers.push(worker);
+      pool.errorPorts.push(channel.port1);
+    }
+    return pool;
+  } catch (error) {
+    poolBroken = String(error);
+    process.emitWarning(`duet: worker pool unavailable, running on one thread: ${poolBroken}`);
+    return null;
+  }
+}
+
+/** True when `data` sits on shared memory that workers can see. */
+export function isShared(data: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * Runs `kernel` over the work units [0, units), split into contiguous ranges over up to
+ * `getNumThreads()` threads. `minUnitsPerThread` keeps small jobs on one thread, where the
+ * wake-up (tens of microseconds) would cost more than it saves. All buffers must be
+ * shared (`isShared`), or the job runs on the calling thread.
+ */
+export function parallelFor(
+  kernel: KernelName,
+  buffers: ArrayBufferView[],
+  params: number[],
+  units: number,
+  minUnitsPerThread = 1,
+): void {
+  let threads = Math.min(getNumThreads(), Math.floor(units / Math.max(1, minUnitsPerThread)));
+  if (threads > 1 && !buffers.every(isShared)) threads = 1;
+  const p = threads > 1 ? ensurePool(threads - 1) : null;
+  if (!p) {
+    runKernel(kernel, buffers, params, 0, units);
+    return;
+  }
+  const bits = node()!;
+  const ctrl = p.control;
+  Atomics.store(ctrl, DONE, 0);
+  Atomics.store(ctrl, ERROR, 0);
+  const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.round((units * t) / threads));
+  for (let w = 0; w < threads - 1; w++) {
+    p.workers[w]!.postMessage({ kernel, buffers, params, start: bounds[w + 1], end: bounds[w + 2] });
+    Atomics.add(ctrl, w, 1);
+    Atomics.notify(ctrl, w);
+  }
+  let mainError: unknown = null;
+  try {
+    runKernel(kernel, buffers, params, bounds[0]!, bounds[1]!);
+  } catch (error) {
+    mainError = error;
+  }
+  for (;;) {
+    const done = Atomics.load(ctrl, DONE);
+    if (done >= threads - 1) break;
+    Atomics.wait(ctrl, DONE, done);
+  }
+  if (mainError) throw mainError;
+  if (Atomics.load(ctrl, ERROR) !== 0) {
+    const messages: string[] = [];
+    for (let w = 0; w < threads - 1; w++) {
+      for (let m = bits.receiveMessageOnPort(p.errorPorts[w]); m; m = bits.receiveMessageOnPort(p.errorPorts[w])) {
+        messages.push(String(m.message));
+      }
+    }
+    throw new TensorError(kernel, `a worker failed: ${messages.join("; ") || "unknown error"}`);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The kernels the worker pool can run, by name. Each takes the job's shared buffers,
+ * its numeric parameters and a range [start, end) of work units; the calling thread and
+ * the workers run the very same functions, so results never depend on the thread count.
+ */
+
+import type { TypedArray } from "../dtype.js";
+import { gemmTiled } from "../ops/gemm.js";
+import type { GemmArgs } from "../ops/matmul.js";
+import { softmaxRows, logSoftmaxRows } from "../ops/softmax-kernel.js";
+
+export type KernelName = "gemm" | "softmax" | "logSoftmax";
+
+export function runKernel(name: KernelName, buffers: ArrayBufferView[], params: number[], start: number, end: number): void {
+  switch (name) {
+    case "gemm":
+      return gemmUnits(buffers as TypedArray[], params, start, end);
+    case "softmax":
+      return softmaxRows(buffers[0] as Float32Array | Float64Array, buffers[1] as Float32Array | Float64Array, params[0]!, start, end);
+    case "logSoftmax":
+      return logSoftmaxRows(buffers[0] as Float32Array | Float64Array, buffers[1] as Float32Array | Float64Array, params[0]!, start, end);
+    default:
+      throw new Error(`runKernel: unknown kernel "${String(name)}"`);
+  }
+}
+
+/**
+ * Parameters of a batched matrix product for the pool:
+ * [nBatch, M, K, N, aRowStride, aColStride, bRowStride, bColStride, aOffset x nBatch, bOffset x nBatch].
+ * C is row-major, batch n at offset n*M*N. A work unit is a block of 3 rows of one matrix.
+ */
+export function gemmParams(batches: readonly GemmArgs[]): number[] {
+  const g = batches[0]!;
+  return [
+    batches.length, g.M, g.K, g.N, g.aRowStride, g.aColStride, g.bRowStride, g.bColStride,
+    ...batches.map((x) => x.aOffset),
+    ...batches.map((x) => x.bOffset),
+  ];
+}
+
+export function gemmUnitCount(batches: readonly GemmArgs[]): number {
+  return batches.length * Math.ceil(batches[0]!.M / 3);
+}
+
+function gemmUnits(buffers: TypedArray[], params: number[], start: number, end: number): void {
+  const [nBatch, M, K, N, ars, acs, brs, bcs] = params as [number, number, number, number, number, number, number, number];
+  const perBatch = Math.ceil(M / 3);
+  let u = start;
+  while (u < end) {
+    const n = Math.floor(u / perBatch);
+    const first = u - n * perBatch;
+    const last = Math.min(perBatch, first + (end - u));
+    const g: GemmArgs = {
+      a: buffers[0]!, aOffset: params[8 + n]!, aRowStride: ars, aColStride: acs,
+      b: buffers[1]!, bOffset: params[8 + nBatch + n]!, bRowStride: brs, bColStride: bcs,
+      c: buffers[2]!, cOffset: n * M * N, cRowStride: N, M, K, N,
+    };
+    gemmTiled(g, 3 * first, Math.min(M, 3 * last));
+    u += last - first;
+  }
+}
