@@ -10,6 +10,7 @@ export * from "./ops/binary.js";
 export * from "./ops/reduce.js";
 export * from "./ops/matmul.js";
 export * from "./ops/softmax.js";
+export { fastExp, EXP2_TABLE } from "./ops/fastexp.js";
 export * from "./ops/layernorm.js";
 export * from "./ops/conv.js";
 export * from "./ops/pooling.js";

@@ -45,6 +45,7 @@ export class Tensor {
 
   /** True when elements are laid out row-major with no gaps (size-1 dims may have any stride). */
   isContiguous(): boolean {
+    if (this.size === 0) return true;
     let expected = 1;
     for (let i = this.ndim - 1; i >= 0; i--) {
       const d = this.shape[i]!;

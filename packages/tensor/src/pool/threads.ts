@@ -36,6 +36,12 @@ interface Pool {
 let requestedThreads: number | null = null;
 let pool: Pool | null = null;
 let poolBroken: string | null = null;
+let parallelJobs = 0;
+
+/** How many jobs ran split over workers, and how many workers exist: for tests and tuning. */
+export function poolStats(): { parallelJobs: number; workers: number } {
+  return { parallelJobs, workers: pool?.workers.length ?? 0 };
+}
 
 interface NodeBits {
   Worker: new (code: string, options: object) => WorkerLike;
@@ -189,6 +195,7 @@ export function parallelFor(
   }
   const bits = node()!;
   const ctrl = p.control;
+  parallelJobs++;
   Atomics.store(ctrl, DONE, 0);
   Atomics.store(ctrl, ERROR, 0);
   const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.round((units * t) / threads));

@@ -1,0 +1,91 @@
+/** Turning benchmark records into the printed table and the SVG plot. */
+
+export interface BenchRecord {
+  bench: "matmul" | "softmax";
+  shape: string;
+  impl: string;
+  threads: number;
+  runs: number;
+  min_ms: number;
+  median_ms: number;
+  gflops?: number;
+  ns_per_element?: number;
+}
+
+const label = (r: BenchRecord) => (r.impl === "duet" ? `duet ${r.threads}T` : r.impl);
+
+/**
+ * A markdown table: one row per (bench, shape, impl). "vs tfjs" is tfjs-cpu's min time
+ * over this impl's min time: above 1 is faster than tfjs.
+ */
+export function renderTable(records: BenchRecord[]): string {
+  const lines = [
+    "| bench | shape | impl | min ms | median ms | GFLOP/s | ns/elem | vs tfjs |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of records) {
+    const tfjs = records.find((x) => x.bench === r.bench && x.shape === r.shape && x.impl === "tfjs-cpu");
+    const ratio = tfjs ? (tfjs.min_ms / r.min_ms).toFixed(2) + "x" : "";
+    lines.push(
+      `| ${r.bench} | ${r.shape} | ${label(r)} | ${r.min_ms.toFixed(3)} | ${r.median_ms.toFixed(3)} | ${r.gflops?.toFixed(2) ?? ""} | ${r.ns_per_element?.toFixed(2) ?? ""} | ${ratio} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const COLORS: Record<string, string> = { "duet 2T": "#1f77b4", "duet 1T": "#6baed6", "duet-naive": "#bbbbbb", "tfjs-cpu": "#ff7f0e" };
+
+function color(name: string): string {
+  return COLORS[name] ?? (name.startsWith("duet") ? "#08519c" : "#888888");
+}
+
+/** Two grouped bar charts: matmul GFLOP/s (higher is better), softmax ns/element (lower is better). */
+export function renderSvg(records: BenchRecord[], machine: { cpu: string; cores: number; node: string; date: string }): string {
+  const panels: { title: string; bench: "matmul" | "softmax"; value: (r: BenchRecord) => number; unit: string }[] = [
+    { title: "matmul, GFLOP/s (higher is better)", bench: "matmul", value: (r) => r.gflops ?? 0, unit: "GFLOP/s" },
+    { title: "softmax over the last axis, ns per element (lower is better)", bench: "softmax", value: (r) => r.ns_per_element ?? 0, unit: "ns" },
+  ];
+  const width = 900;
+  const panelHeight = 300;
+  const parts: string[] = [];
+  let y0 = 40;
+  const impls = [...new Set(records.map(label))];
+  for (const panel of panels) {
+    const rs = records.filter((r) => r.bench === panel.bench);
+    if (rs.length === 0) continue;
+    const shapes = [...new Set(rs.map((r) => r.shape))];
+    const max = Math.max(...rs.map(panel.value)) * 1.1 || 1;
+    const left = 60;
+    const plotW = width - left - 20;
+    const plotH = panelHeight - 70;
+    const groupW = plotW / shapes.length;
+    const barW = (groupW * 0.8) / impls.length;
+    parts.push(`<text x="${left}" y="${y0 - 10}" font-size="14" font-weight="bold">${panel.title}</text>`);
+    parts.push(`<line x1="${left}" y1="${y0 + plotH}" x2="${left + plotW}" y2="${y0 + plotH}" stroke="#333"/>`);
+    for (let t = 0; t <= 4; t++) {
+      const v = (max * t) / 4;
+      const y = y0 + plotH - (plotH * t) / 4;
+      parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#eee"/>`);
+      parts.push(`<text x="${left - 5}" y="${y + 4}" font-size="10" text-anchor="end">${v.toFixed(v < 10 ? 1 : 0)}</text>`);
+    }
+    shapes.forEach((shape, si) => {
+      const gx = left + si * groupW + groupW * 0.1;
+      impls.forEach((name, ii) => {
+        const r = rs.find((x) => x.shape === shape && label(x) === name);
+        if (!r) return;
+        const v = panel.value(r);
+        const h = (plotH * v) / max;
+        parts.push(
+          `<rect x="${(gx + ii * barW).toFixed(1)}" y="${(y0 + plotH - h).toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${color(name)}"><title>${name} ${shape}: ${v.toFixed(2)} ${panel.unit}</title></rect>`,
+        );
+      });
+      parts.push(`<text x="${(gx + groupW * 0.4).toFixed(1)}" y="${y0 + plotH + 14}" font-size="10" text-anchor="middle">${shape}</text>`);
+    });
+    y0 += panelHeight;
+  }
+  const legend = impls
+    .map((name, i) => `<rect x="${60 + i * 130}" y="${y0 - 20}" width="12" height="12" fill="${color(name)}"/><text x="${76 + i * 130}" y="${y0 - 10}" font-size="12">${name}</text>`)
+    .join("");
+  const footer = `<text x="60" y="${y0 + 10}" font-size="11" fill="#555">${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date.slice(0, 10)}</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y0 + 25}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join("")}${legend}${footer}</svg>\n`;
+}

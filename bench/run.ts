@@ -1,0 +1,203 @@
+/**
+ * `pnpm bench`: matmul and softmax, side by side in one process, interleaved.
+ *
+ * Implementations: Duet on all threads, Duet on one thread, Duet's naive reference
+ * kernel, and @tensorflow/tfjs-backend-cpu (the pure-JS engine users would otherwise
+ * pick). For every shape each implementation is warmed up, then timed in rounds that
+ * visit every implementation in turn, so a noisy neighbour slows them all alike.
+ * Every call allocates its output, as a user's call does.
+ *
+ * Writes bench/results/latest.json (records plus the machine), bench/results/latest.svg,
+ * and the table in bench/README.md. Options: --quick (fewer shapes and rounds),
+ * --only matmul|softmax, --rounds N.
+ */
+
+import { cpus } from "node:os";
+import { writeFileSync, readFileSync, renameSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import {
+  Generator, getNumThreads, matmul, matmulNaive, randn, setNumThreads, shutdownThreads, softmax, softmaxNaive, type Tensor,
+} from "../packages/tensor/src/index.js";
+import { renderSvg, renderTable, type BenchRecord } from "./report.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(`usage: pnpm bench [--quick] [--only matmul|softmax] [--rounds N]
+
+Times matmul and softmax for Duet (all threads, one thread, naive reference) and
+tfjs-backend-cpu 4.22.0, interleaved in one process. Writes bench/results/latest.json,
+bench/results/latest.svg and the table in bench/README.md.`);
+  process.exit(0);
+}
+const quick = args.includes("--quick");
+const onlyIndex = args.indexOf("--only");
+const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+if (only !== undefined && only !== "matmul" && only !== "softmax") {
+  console.error(`bench: --only takes matmul or softmax, got ${String(only)}`);
+  process.exit(2);
+}
+const roundsIndex = args.indexOf("--rounds");
+const rounds = roundsIndex >= 0 ? Number(args[roundsIndex + 1]) : quick ? 3 : 9;
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`bench: --rounds takes a positive integer, got ${String(args[roundsIndex + 1])}`);
+  process.exit(2);
+}
+
+const allThreads = getNumThreads();
+/** A slow implementation gets fewer rounds: at most this many ms per shape. */
+const SLOW_BUDGET_MS = quick ? 1500 : 6000;
+
+interface Impl {
+  impl: string;
+  threads: number;
+  setup: () => void;
+  run: () => void;
+  teardown?: () => void;
+}
+
+function timeOnce(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs all impls of one case interleaved; returns min and median per impl. */
+function measure(impls: Impl[]): { min: number; median: number; runs: number }[] {
+  const times: number[][] = impls.map(() => []);
+  const warm: number[] = impls.map((im) => {
+    im.setup();
+    im.run(); // first call: JIT and pool start-up
+    const t = timeOnce(im.run);
+    im.teardown?.();
+    return t;
+  });
+  const allowed = warm.map((t) => Math.max(1, Math.min(rounds, Math.floor(SLOW_BUDGET_MS / Math.max(t, 1e-3)))));
+  for (let r = 0; r < rounds; r++) {
+    // rotate the starting impl each round, so none always runs right after the same neighbour
+    impls.forEach((_, k) => {
+      const i = (k + r) % impls.length;
+      const im = impls[i]!;
+      if (r >= allowed[i]!) return;
+      im.setup();
+      times[i]!.push(timeOnce(im.run));
+      im.teardown?.();
+    });
+  }
+  return times.map((t) => ({ min: Math.min(...t), median: median(t), runs: t.length }));
+}
+
+function toTf(t: Tensor): tf.Tensor {
+  return tf.tensor(t.contiguousData() as Float32Array, [...t.shape]);
+}
+
+const records: BenchRecord[] = [];
+
+function duetImpls(make: () => () => void, naive: () => void): Impl[] {
+  return [
+    { impl: "duet", threads: allThreads, setup: () => setNumThreads(allThreads), run: make() },
+    { impl: "duet", threads: 1, setup: () => setNumThreads(1), run: make(), teardown: () => setNumThreads(allThreads) },
+    { impl: "duet-naive", threads: 1, setup: () => undefined, run: naive },
+  ];
+}
+
+async function main(): Promise<void> {
+  // tfjs warns once about tfjs-node; the pure-JS CPU backend is the point here
+  const warn = console.warn;
+  console.warn = () => undefined;
+  await tf.setBackend("cpu");
+  await tf.ready();
+  console.warn = warn;
+
+  const g = new Generator(2024);
+  const matmulShapes: [number, number, number][] = quick
+    ? [[64, 64, 64], [256, 256, 256], [2048, 128, 384]]
+    : [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024], [2048, 128, 384], [2048, 128, 512], [2048, 512, 128], [256, 64, 256]];
+  const softmaxShapes: [number, number][] = quick ? [[4096, 256], [1024, 1024]] : [[4096, 256], [256, 4096], [1024, 1024], [64, 4096]];
+
+  console.log(`Duet benchmark: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}, threads ${allThreads}, ${rounds} rounds`);
+
+  if (only !== "softmax") {
+    for (const [M, K, N] of matmulShapes) {
+      const a = randn([M, K], { generator: g });
+      const b = randn([K, N], { generator: g });
+      const ta = toTf(a);
+      const tb = toTf(b);
+      const impls: Impl[] = [
+        ...duetImpls(() => () => void matmul(a, b), () => void matmulNaive(a, b)),
+        { impl: "tfjs-cpu", threads: 1, setup: () => undefined, run: () => { const c = tf.matMul(ta, tb); c.dataSync(); c.dispose(); } },
+      ];
+      const shape = `${M}x${K}x${N}`;
+      const results = measure(impls);
+      results.forEach((r, i) => {
+        records.push({
+          bench: "matmul", shape, impl: impls[i]!.impl, threads: impls[i]!.threads, runs: r.runs,
+          min_ms: r.min, median_ms: r.median, gflops: (2 * M * K * N) / (r.min * 1e6),
+        });
+      });
+      ta.dispose();
+      tb.dispose();
+      process.stdout.write(`  matmul ${shape} done\n`);
+    }
+  }
+
+  if (only !== "matmul") {
+    for (const [R, C] of softmaxShapes) {
+      const x = randn([R, C], { generator: g });
+      const tx = toTf(x);
+      const impls: Impl[] = [
+        ...duetImpls(() => () => void softmax(x), () => void softmaxNaive(x)),
+        { impl: "tfjs-cpu", threads: 1, setup: () => undefined, run: () => { const y = tf.softmax(tx); y.dataSync(); y.dispose(); } },
+      ];
+      const shape = `${R}x${C}`;
+      const results = measure(impls);
+      results.forEach((r, i) => {
+        records.push({
+          bench: "softmax", shape, impl: impls[i]!.impl, threads: impls[i]!.threads, runs: r.runs,
+          min_ms: r.min, median_ms: r.median, ns_per_element: (r.min * 1e6) / (R * C),
+        });
+      });
+      tx.dispose();
+      process.stdout.write(`  softmax ${shape} done\n`);
+    }
+  }
+
+  await shutdownThreads();
+
+  const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version, date: new Date().toISOString(), rounds, quick };
+  const table = renderTable(records);
+  console.log("\n" + table);
+
+  const resultsDir = join(here, "results");
+  mkdirSync(resultsDir, { recursive: true });
+  writeAtomic(join(resultsDir, "latest.json"), JSON.stringify({ machine, records }, null, 2) + "\n");
+  writeAtomic(join(resultsDir, "latest.svg"), renderSvg(records, machine));
+  const readmePath = join(here, "README.md");
+  const readme = readFileSync(readmePath, "utf8");
+  const begin = "<!-- bench:begin -->";
+  const end = "<!-- bench:end -->";
+  const i = readme.indexOf(begin);
+  const j = readme.indexOf(end);
+  if (i >= 0 && j > i) {
+    const block = `${begin}\nMeasured ${machine.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${rounds} rounds${quick ? ", --quick" : ""}).\n\n${table}\n${end}`;
+    writeAtomic(readmePath, readme.slice(0, i) + block + readme.slice(j + end.length));
+  }
+  console.log(`\nwrote bench/results/latest.json, bench/results/latest.svg, bench/README.md`);
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+await main();
