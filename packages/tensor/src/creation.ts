@@ -19,19 +19,23 @@ function dtypeArg(op: string, options?: CreateOptions): DType {
   return dtype;
 }
 
-export function full(shape: readonly number[], value: number, options?: CreateOptions): Tensor {
-  const s = checkShape("full", "shape", shape);
-  const data = allocate(dtypeArg("full", options), sizeOf(s));
+function filled(op: string, shape: readonly number[], value: number, options?: CreateOptions): Tensor {
+  const s = checkShape(op, "shape", shape);
+  const data = allocate(dtypeArg(op, options), sizeOf(s));
   if (value !== 0) data.fill(value);
   return new Tensor(data, s);
 }
 
+export function full(shape: readonly number[], value: number, options?: CreateOptions): Tensor {
+  return filled("full", shape, value, options);
+}
+
 export function zeros(shape: readonly number[], options?: CreateOptions): Tensor {
-  return full(shape, 0, options);
+  return filled("zeros", shape, 0, options);
 }
 
 export function ones(shape: readonly number[], options?: CreateOptions): Tensor {
-  return full(shape, 1, options);
+  return filled("ones", shape, 1, options);
 }
 
 export function zerosLike(t: Tensor): Tensor {
@@ -132,7 +136,12 @@ export function uniform(shape: readonly number[], low = 0, high = 1, options?: R
     throw new TensorError("uniform", `expected finite low <= high, got low ${low}, high ${high}`);
   }
   const wide = options?.dtype === "float64";
-  return fillRandom("uniform", shape, options, (g) => low + (high - low) * (wide ? g.nextDouble() : g.nextFloat()));
+  const round = wide ? (v: number) => v : Math.fround;
+  return fillRandom("uniform", shape, options, (g) => {
+    const v = round(low + (high - low) * (wide ? g.nextDouble() : g.nextFloat()));
+    // rounding can land on high (low 1, high 2, u = 1 - 2^-24 ties to 2): fold it onto low
+    return v < high ? v : low;
+  });
 }
 
 /** Normal with the given mean and standard deviation. */

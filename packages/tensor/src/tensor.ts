@@ -300,7 +300,9 @@ function inferShape(op: string, shape: readonly number[], size: number, from: re
   const out = [...shape];
   const unknown = out.reduce<number[]>((acc, d, i) => (d === -1 ? [...acc, i] : acc), []);
   if (unknown.length > 1) throw new TensorError(op, `only one dim may be -1, got ${fmtShape(shape)}`);
-  checkShape(op, "shape", out.map((d) => (d === -1 ? 0 : d)));
+  if (out.some((d) => d !== -1 && !(Number.isInteger(d) && d >= 0))) {
+    throw new TensorError(op, `shape must hold non-negative integers (and at most one -1), got ${fmtShape(shape)}`);
+  }
   if (unknown.length === 1) {
     const known = sizeOf(out.filter((d) => d !== -1));
     if (known === 0 || size % known !== 0) {
