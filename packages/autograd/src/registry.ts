@@ -13,7 +13,7 @@ import { TensorError } from "@duet/tensor";
 /** Op names by family; family `f` lives in `packages/autograd/src/ops/f.ts`. */
 export const OP_FAMILIES = {
   unary: ["neg", "abs", "square", "sqrt", "rsqrt", "exp", "log", "sin", "cos", "erf", "powScalar", "clamp"],
-  activation: ["relu", "sigmoid", "tanh", "gelu", "geluTanh", "quickGelu"],
+  activation: ["relu", "sigmoid", "tanh", "gelu", "geluTanh", "quickGelu", "softplus", "logSigmoid"],
   binary: ["add", "sub", "mul", "div", "pow", "maximum", "minimum"],
   reduce: ["sum", "mean", "max", "min", "logsumexp", "variance", "std"],
   matmul: ["matmul"],

@@ -1,0 +1,149 @@
+/**
+ * Activations: elementwise nonlinearities of neural networks, y = f(x), dx = dy * f'(x).
+ *
+ *   x is any shape; y and dx have x's shape and dtype.
+ *
+ * The GELUs' derivatives, softplus and logSigmoid have no tensor kernel, so they are
+ * computed here, per element.
+ */
+
+import * as T from "@duet/tensor";
+import { record } from "../graph.js";
+import { map1, map2 } from "../gradients.js";
+import { asVariable, type Input } from "../operands.js";
+import { defineOp } from "../registry.js";
+import type { Variable } from "../variable.js";
+
+const RELU = defineOp({
+  name: "relu",
+  inputs: ["x"],
+  forward: "y = max(x, 0)",
+  backward: "dx = dy where y > 0, else 0",
+  saved: "y, the output: y > 0 exactly where x > 0",
+  notes: "At x = 0 the gradient is 0 (as torch).",
+});
+export function relu(x: Input): Variable {
+  const xv = asVariable("relu", "x", x);
+  const y = T.relu(xv.value);
+  return record(RELU, y, [xv], (dy) => [map2(dy, y, (g, v) => (v > 0 ? g : 0))]);
+}
+
+const SIGMOID = defineOp({ name: "sigmoid", inputs: ["x"], forward: "y = 1 / (1 + e^-x)", backward: "dx = dy y (1 - y)", saved: "y, the output: σ' = σ (1 - σ)" });
+export function sigmoid(x: Input): Variable {
+  const xv = asVariable("sigmoid", "x", x);
+  const y = T.sigmoid(xv.value);
+  return record(SIGMOID, y, [xv], (dy) => [map2(dy, y, (g, s) => g * s * (1 - s))]);
+}
+
+const TANH = defineOp({ name: "tanh", inputs: ["x"], forward: "y = tanh x", backward: "dx = dy (1 - y²)", saved: "y, the output: tanh' = 1 - tanh²" });
+export function tanh(x: Input): Variable {
+  const xv = asVariable("tanh", "x", x);
+  const y = T.tanh(xv.value);
+  return record(TANH, y, [xv], (dy) => [map2(dy, y, (g, t) => g * (1 - t * t))]);
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+const GELU = defineOp({
+  name: "gelu",
+  inputs: ["x"],
+  forward: "y = x Φ(x) = x (1 + erf(x/√2)) / 2",
+  backward: "dx = dy (Φ(x) + x φ(x)),  φ(x) = e^(-x²/2) / √(2π)",
+  saved: "x",
+  notes: "The exact (erf) GELU, torch's default.",
+});
+export function gelu(x: Input): Variable {
+  const xv = asVariable("gelu", "x", x);
+  const saved = xv.value;
+  return record(GELU, T.gelu(saved), [xv], (dy) => {
+    const cdf = T.mul(T.add(T.erf(T.mul(saved, Math.SQRT1_2)), 1), 0.5); // Φ(x)
+    const slope = map2(cdf, saved, (c, v) => c + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+    return [T.mul(dy, slope)];
+  });
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_CUBIC = 0.044715;
+
+const GELU_TANH = defineOp({
+  name: "geluTanh",
+  inputs: ["x"],
+  forward: "y = x (1 + tanh u) / 2,  u = √(2/π) (x + 0.044715 x³)",
+  backward: "dx = dy ((1 + t)/2 + x (1 - t²) √(2/π) (1 + 3·0.044715 x²) / 2),  t = tanh u",
+  saved: "x (t is recomputed: one tanh per element is cheaper than keeping another tensor)",
+  notes: "torch's gelu(approximate='tanh').",
+});
+export function geluTanh(x: Input): Variable {
+  const xv = asVariable("geluTanh", "x", x);
+  const saved = xv.value;
+  return record(GELU_TANH, T.geluTanh(saved), [xv], (dy) => [
+    map2(dy, saved, (g, v) => {
+      const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v));
+      return g * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * v * v));
+    }),
+  ]);
+}
+
+const QUICK = 1.702;
+
+const QUICK_GELU = defineOp({
+  name: "quickGelu",
+  inputs: ["x"],
+  forward: "y = x σ(1.702 x)",
+  backward: "dx = dy (s + 1.702 x s (1 - s)),  s = σ(1.702 x)",
+  saved: "x",
+  notes: "The GELU approximation of OpenAI's CLIP (open_clip's quick_gelu).",
+});
+export function quickGelu(x: Input): Variable {
+  const xv = asVariable("quickGelu", "x", x);
+  const saved = xv.value;
+  return record(QUICK_GELU, T.quickGelu(saved), [xv], (dy) => [
+    map2(dy, saved, (g, v) => {
+      const s = sigmoidScalar(QUICK * v);
+      return g * (s + QUICK * v * s * (1 - s));
+    }),
+  ]);
+}
+
+const SOFTPLUS = defineOp({
+  name: "softplus",
+  inputs: ["x"],
+  forward: "y = ln(1 + e^x)   (computed as max(x, 0) + ln(1 + e^-|x|))",
+  backward: "dx = dy σ(x)",
+  saved: "x",
+  notes: "Never overflows: softplus(1000) is 1000, softplus(-1000) is e^-1000 (0), not NaN.",
+});
+export function softplus(x: Input): Variable {
+  const xv = asVariable("softplus", "x", x);
+  const saved = asFloat(xv.value);
+  return record(SOFTPLUS, map1(saved, softplusScalar), [xv], (dy) => [map2(dy, saved, (g, v) => g * sigmoidScalar(v))]);
+}
+
+const LOG_SIGMOID = defineOp({
+  name: "logSigmoid",
+  inputs: ["x"],
+  forward: "y = ln σ(x) = -softplus(-x)",
+  backward: "dx = dy σ(-x)  (= dy (1 - σ(x)))",
+  saved: "x",
+  notes: "The stable form of ln(sigmoid(x)) for large negative x, as SigLIP's loss needs.",
+});
+export function logSigmoid(x: Input): Variable {
+  const xv = asVariable("logSigmoid", "x", x);
+  const saved = asFloat(xv.value);
+  return record(LOG_SIGMOID, map1(saved, (v) => -softplusScalar(-v)), [xv], (dy) => [map2(dy, saved, (g, v) => g * sigmoidScalar(-v))]);
+}
+
+/** int32 inputs compute in float32, as the tensor kernels' float ops do. */
+function asFloat(x: T.Tensor): T.Tensor {
+  return x.dtype === "int32" ? x.to("float32") : x;
+}
+
+function softplusScalar(v: number): number {
+  return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+}
+
+function sigmoidScalar(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
