@@ -19,6 +19,9 @@
  *   check, a bounds check and address arithmetic, so loads from one scratch array with
  *   `(p + 1) | 0` indices (int32 adds without overflow checks) were ~10% faster than
  *   loads from A and B directly, and ~20% faster than the same loop without `| 0`.
+ * - The scratch array is one fixed-size module constant: V8 then treats it as a
+ *   constant in optimised code (no reloading of its length and data pointer on every
+ *   step), another ~10%. A's rows are therefore packed in chunks that fit it.
  * - 3x4 beat 3x3, 4x3 and 2x4; unrolling k by two was 20% slower (more spills: V8 has
  *   15 XMM registers for 12 accumulators + 4 B values + 1 A value).
  * - Math.fround on the accumulators halved the speed, so rounding happens on store.
@@ -26,27 +29,41 @@
 
 import type { GemmArgs } from "./matmul.js";
 
-let scratch = new Float64Array(1024);
-
-function scratchOf(length: number): Float64Array {
-  if (scratch.length < length) scratch = new Float64Array(Math.max(length, scratch.length * 2));
-  return scratch;
-}
+/** Doubles in the packing buffer (8 MB; each thread has its own module instance). */
+const PACK_DOUBLES = 1 << 20;
+const PACK = new Float64Array(PACK_DOUBLES);
 
 export function gemmTiled(g: GemmArgs, rowStart = 0, rowEnd = g.M): void {
+  const K = g.K;
+  const panelA = 3 * K;
+  // rows per chunk: as many 3-row blocks as fit beside one 4-column panel of B
+  const blocksPerChunk = Math.floor((PACK_DOUBLES - 4 * K) / Math.max(1, panelA));
+  if (blocksPerChunk < 1) {
+    gemmStrided(g, rowStart, rowEnd, 0, g.N); // K beyond ~150,000: no room to pack
+    return;
+  }
+  const blocks = Math.floor((rowEnd - rowStart) / 3);
+  for (let first = 0; first < blocks; first += blocksPerChunk) {
+    gemmPacked(g, rowStart + 3 * first, Math.min(blocks - first, blocksPerChunk));
+  }
+  // leftover rows (fewer than 3)
+  gemmStrided(g, rowStart + 3 * blocks, rowEnd, 0, g.N);
+}
+
+/** Rows [row0, row0 + 3 * blocks) through the packed 3x4 micro-kernel. */
+function gemmPacked(g: GemmArgs, row0: number, blocks: number): void {
   const { a, b, c, K, N } = g;
   const ars = g.aRowStride, acs = g.aColStride, brs = g.bRowStride, bcs = g.bColStride;
   const crs = g.cRowStride;
-  const blocks = Math.floor((rowEnd - rowStart) / 3);
+  const heap = PACK;
   const panelA = 3 * K;
   const bBase = blocks * panelA;
-  const heap = scratchOf(bBase + 4 * K);
 
-  // 1. pack A: block q holds rows rowStart+3q .. +2, interleaved
+  // 1. pack A: block q holds rows row0+3q .. +2, interleaved
   for (let q = 0; q < blocks; q++) {
-    const row0 = g.aOffset + (rowStart + 3 * q) * ars;
+    const s0 = g.aOffset + (row0 + 3 * q) * ars;
     let p = q * panelA;
-    for (let k = 0, s = row0; k < K; k++, s += acs, p += 3) {
+    for (let k = 0, s = s0; k < K; k++, s += acs, p += 3) {
       heap[p] = a[s]!;
       heap[p + 1] = a[s + ars]!;
       heap[p + 2] = a[s + 2 * ars]!;
@@ -54,6 +71,7 @@ export function gemmTiled(g: GemmArgs, rowStart = 0, rowEnd = g.M): void {
   }
 
   const N4 = N - (N % 4);
+  const end = bBase + 4 * K;
   for (let j = 0; j < N4; j += 4) {
     // pack four columns of B, interleaved
     for (let k = 0, s = g.bOffset + j * bcs, p = bBase; k < K; k++, s += brs, p += 4) {
@@ -62,7 +80,6 @@ export function gemmTiled(g: GemmArgs, rowStart = 0, rowEnd = g.M): void {
       heap[p + 2] = b[s + 2 * bcs]!;
       heap[p + 3] = b[s + 3 * bcs]!;
     }
-    const end = bBase + 4 * K;
     for (let q = 0; q < blocks; q++) {
       // 2. the 3x4 micro-kernel
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
@@ -78,7 +95,7 @@ export function gemmTiled(g: GemmArgs, rowStart = 0, rowEnd = g.M): void {
         x = heap[(pa + 2) | 0]!;
         c20 += x * b0; c21 += x * b1; c22 += x * b2; c23 += x * b3;
       }
-      const r0 = g.cOffset + (rowStart + 3 * q) * crs + j;
+      const r0 = g.cOffset + (row0 + 3 * q) * crs + j;
       const r1 = r0 + crs;
       const r2 = r1 + crs;
       c[r0] = c00; c[r0 + 1] = c01; c[r0 + 2] = c02; c[r0 + 3] = c03;
@@ -87,9 +104,8 @@ export function gemmTiled(g: GemmArgs, rowStart = 0, rowEnd = g.M): void {
     }
   }
 
-  // 3. leftovers: the last N % 4 columns of the blocked rows, then the last rows
-  if (N4 < N) gemmStrided(g, rowStart, rowStart + 3 * blocks, N4, N);
-  gemmStrided(g, rowStart + 3 * blocks, rowEnd, 0, N);
+  // 3. leftovers: the last N % 4 columns of these rows
+  if (N4 < N) gemmStrided(g, row0, row0 + 3 * blocks, N4, N);
 }
 
 /** Plain strided loop over a rectangle of C (the leftovers). */
