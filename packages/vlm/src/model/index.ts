@@ -1,0 +1,41 @@
+/** The CLIP model: configs, both towers, projection heads, checkpoints in Duet's and open_clip's layouts. */
+
+export { ModelError } from "./errors.js";
+export {
+  DEFAULT_INIT_LOGIT_SCALE,
+  isOpenClipCompatible,
+  modelConfigToJson,
+  parseModelConfig,
+  preprocessCfgToJson,
+  withConfigChanges,
+  type DuetConfig,
+  type ModelConfig,
+  type ModelConfigJson,
+  type ParseConfigOptions,
+  type PreprocessConfig,
+  type TextConfig,
+  type VisionConfig,
+} from "./config.js";
+export { addProjection, MlpProjection, type BuildOptions, type Projection, type ProjectionKind, type ProjectionOptions } from "./projection.js";
+export { buildVisionTransformer, VisionTransformer, type ImageTower, type VisionTransformerOptions } from "./vision-transformer.js";
+export { buildConvImageTower, ConvBlock, ConvImageTower, type ConvImageTowerOptions } from "./cnn-tower.js";
+export { buildTextTransformer, TextTransformer, type TextPool, type TextTransformerOptions } from "./text-transformer.js";
+export { CLIP, clampLogitScaleInPlace, createModel, MAX_LOGIT_SCALE, type ClipLogits, type ClipOutput, type EncodeOptions } from "./clip.js";
+export { configMismatches } from "./weights-check.js";
+export {
+  DUET_CONFIG_FILE,
+  DUET_WEIGHTS_FILE,
+  OPEN_CLIP_CONFIG_FILE,
+  OPEN_CLIP_WEIGHTS_FILE,
+  TOKENIZER_FILE,
+  detectCheckpoint,
+  loadCheckpoint,
+  loadTokenizer,
+  loadWeights,
+  readCheckpointConfig,
+  type CheckpointLayout,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+} from "./checkpoint.js";
+export { saveCheckpoint, type SaveCheckpointOptions } from "./checkpoint-save.js";
+export { findInterruptedSave, writeFolderAtomic } from "./atomic-folder.js";
