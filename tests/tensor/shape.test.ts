@@ -6,6 +6,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  getNumThreads,
+  setNumThreads,
+  sharesLargeBuffers,
   BYTES_PER_ELEMENT,
   DTYPES,
   SHARED_MIN_BYTES,
@@ -376,8 +379,31 @@ describe("allocate", () => {
     expect(allocate("float32", 0).length).toBe(0);
   });
 
-  it("puts buffers of at least SHARED_MIN_BYTES on a SharedArrayBuffer and smaller ones on plain memory", () => {
+  it("with threads, puts buffers of at least SHARED_MIN_BYTES on a SharedArrayBuffer and smaller ones on plain memory", () => {
     expect(SHARED_MIN_BYTES).toBe(16384);
+    const before = getNumThreads();
+    setNumThreads(2);
+    try {
+      checkSharing();
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
+  it("with one thread, shares nothing (plain memory is cheaper to touch)", () => {
+    const before = getNumThreads();
+    setNumThreads(1);
+    try {
+      expect(sharesLargeBuffers()).toBe(false);
+      expect(isShared(allocate("float32", 1 << 20))).toBe(false);
+    } finally {
+      setNumThreads(before);
+    }
+    expect(sharesLargeBuffers()).toBe(before > 1);
+  });
+
+  function checkSharing(): void {
+    expect(sharesLargeBuffers()).toBe(true);
     for (const dtype of DTYPES) {
       const threshold = SHARED_MIN_BYTES / BYTES_PER_ELEMENT[dtype]; // elements
       const large = allocate(dtype, threshold);
@@ -389,7 +415,7 @@ describe("allocate", () => {
       expect(large.every((v) => v === 0)).toBe(true);
     }
     expect(isShared(allocate("float32", 0))).toBe(false);
-  });
+  }
 });
 
 describe("dtypeOf, isFloat, promoteTypes", () => {

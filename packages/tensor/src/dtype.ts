@@ -23,10 +23,28 @@ export const SHARED_MIN_BYTES = 1 << 14;
 
 const hasShared = typeof SharedArrayBuffer !== "undefined";
 
+/**
+ * Whether large buffers go on shared memory at all. The thread pool turns this off when
+ * it runs one thread: nothing is shared then, and fresh SharedArrayBuffer pages cost more
+ * to touch than ordinary ones (measured here: a 1024x1024 softmax into a fresh shared
+ * output took 6.3 ns/element, into a fresh ordinary one 4.9).
+ */
+let shareLargeBuffers = hasShared;
+
+/** @internal Called by the thread pool when the thread count changes. */
+export function setShareLargeBuffers(enabled: boolean): void {
+  shareLargeBuffers = enabled && hasShared;
+}
+
+/** True when `allocate` puts large buffers on shared memory. */
+export function sharesLargeBuffers(): boolean {
+  return shareLargeBuffers;
+}
+
 /** A zero-filled buffer of `length` elements of `dtype` (shared when large). */
 export function allocate(dtype: DType, length: number): TypedArray {
   const bytes = length * BYTES_PER_ELEMENT[dtype];
-  if (hasShared && bytes >= SHARED_MIN_BYTES) {
+  if (shareLargeBuffers && bytes >= SHARED_MIN_BYTES) {
     const buffer = new SharedArrayBuffer(bytes);
     switch (dtype) {
       case "float32":

@@ -17,6 +17,7 @@
  * bundled with esbuild, in memory, when the pool first starts.
  */
 
+import { setShareLargeBuffers } from "../dtype.js";
 import { TensorError } from "../errors.js";
 import { runKernel, type KernelName } from "./kernels.js";
 
@@ -129,6 +130,7 @@ export function setNumThreads(n: number): void {
     throw new TensorError("setNumThreads", `n must be an integer in [1, ${MAX_WORKERS + 1}], got ${n}`);
   }
   requestedThreads = n;
+  setShareLargeBuffers(n > 1);
 }
 
 /** Stops all workers (they restart on demand). Handy at the end of a script or test. */
@@ -171,6 +173,24 @@ function ensurePool(workers: number): Pool | null {
 /** True when `data` sits on shared memory that workers can see. */
 export function isShared(data: ArrayBufferView): boolean {
   return typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer;
+}
+
+/** A copy of `data` on shared memory (same type and length), for a job's small operands. */
+export function sharedCopy<T extends Float32Array | Float64Array | Int32Array>(data: T): T {
+  const copy = new (data.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(data.byteLength));
+  copy.set(data);
+  return copy;
+}
+
+/**
+ * The buffers of a job of `work` elements, ready for the pool: when the job is large
+ * enough to split and more than one thread runs, small buffers on ordinary memory (a
+ * bias, a LayerNorm weight, a one-element number) get a shared copy, which costs little
+ * beside the job. A large unshared buffer is left alone, and keeps the job on this thread.
+ */
+export function poolReady<T extends Float32Array | Float64Array | Int32Array>(buffers: T[], work: number, minWork: number): T[] {
+  if (work < minWork || getNumThreads() < 2) return buffers;
+  return buffers.map((b) => (isShared(b) || 8 * b.length > work ? b : sharedCopy(b)));
 }
 
 /**
@@ -225,4 +245,12 @@ export function parallelFor(
     }
     throw new TensorError(kernel, `a worker failed: ${messages.join("; ") || "unknown error"}`);
   }
+}
+
+// One thread (DUET_THREADS=1, a one-core machine, a worker thread, a page without
+// cross-origin isolation) never shares memory, so plain buffers serve it better.
+try {
+  setShareLargeBuffers(getNumThreads() > 1);
+} catch {
+  // a malformed DUET_THREADS is reported when threads are first used
 }
