@@ -166,3 +166,31 @@ describe("matmul: threads", () => {
     }
   });
 });
+
+describe("matmul: a batch times one shared matrix", () => {
+  function exactlyEqual(x: Tensor, y: Tensor): boolean {
+    const a = x.contiguousData();
+    const b = y.contiguousData();
+    return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+  }
+
+  it("runs as one tall product with exactly the bits of one product per matrix (Linear's x @ Wᵀ)", () => {
+    const g = new Generator(17);
+    const cases: [Tensor, Tensor][] = [
+      [randn([5, 7, 16], { generator: g }), randn([9, 16], { generator: g }).transpose()], // (B, L, in) @ Wᵀ
+      [randn([2, 3, 7, 16], { generator: g }), randn([16, 9], { generator: g })], // two batch dims
+      [randn([7, 5, 16], { generator: g }).transpose(0, 1), randn([16, 9], { generator: g })], // batches not stacked: per matrix
+      [randn([4, 1, 16], { generator: g }), randn([16, 130], { generator: g })], // M = 1
+      [randn([4, 7, 16], { generator: g }).slice(2, 0, 16, 2), randn([8, 6], { generator: g })], // strided columns
+    ];
+    for (const [a, b] of cases) {
+      const c = matmul(a, b);
+      const M = a.shape[a.ndim - 2]!;
+      const flatA = a.reshape([-1, M, a.shape[a.ndim - 1]!]);
+      const perMatrix = Array.from({ length: flatA.shape[0]! }, (_, n) => matmul(flatA.select(0, n), b));
+      const expected = perMatrix.flatMap((t) => Array.from(t.contiguousData()));
+      expect(exactlyEqual(c, fromArray(expected).reshape(c.shape))).toBe(true);
+      expectClose(c, matmulNaive(a, b), { rtol: 1e-5, atol: 1e-5 });
+    }
+  });
+});

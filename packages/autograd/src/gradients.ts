@@ -1,10 +1,10 @@
 /**
  * Helpers that VJPs share: summing a broadcast gradient back to an input's shape,
- * casting it to the input's dtype, writing a view's gradient into a zero tensor of the
- * viewed tensor's shape, and elementwise maps for derivatives no tensor kernel computes.
+ * casting it to the input's dtype, and writing a view's gradient into a zero tensor of the
+ * viewed tensor's shape.
  */
 
-import { allocate, shapesEqual, sum, Tensor, zeros, type DType } from "@duet/tensor";
+import { forEachRow, shapesEqual, sum, Tensor, zeros, type DType } from "@duet/tensor";
 
 /**
  * Sums `g` over the dims that broadcasting added or stretched, so it has `shape`:
@@ -46,40 +46,18 @@ export function scatterIntoView(shape: readonly number[], dtype: DType, dy: Tens
   return base;
 }
 
-/** Writes `src`'s elements, row-major, into the positions a view `target` reads. */
+/** Writes `src`'s elements, row-major, into the positions a view `target` reads: one run per row. */
 function writeInto(target: Tensor, src: Tensor): void {
   const values = src.contiguousData();
   const { data, shape, strides } = target;
-  const ndim = shape.length;
-  const index = new Array<number>(ndim).fill(0);
-  let pos = target.offset;
-  for (let k = 0; k < values.length; k++) {
-    data[pos] = values[k]!;
-    for (let d = ndim - 1; d >= 0; d--) {
-      if (++index[d]! < shape[d]!) {
-        pos += strides[d]!;
-        break;
-      }
-      pos -= strides[d]! * (shape[d]! - 1);
-      index[d] = 0;
+  const n = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  const step = shape.length === 0 ? 1 : strides[strides.length - 1]!;
+  forEachRow(shape, [strides], [target.offset], (offsets, r) => {
+    const from = r * n;
+    if (step === 1) {
+      data.set(values.subarray(from, from + n), offsets[0]!);
+      return;
     }
-  }
-}
-
-/** out[i] = f(a[i]) over row-major elements, in a's dtype. */
-export function map1(a: Tensor, f: (x: number) => number): Tensor {
-  const x = a.contiguousData();
-  const out = allocate(a.dtype, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
-  return new Tensor(out, a.shape);
-}
-
-/** out[i] = f(a[i], b[i]) for two tensors of one shape, in a's dtype. */
-export function map2(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-  if (!shapesEqual(a.shape, b.shape)) throw new Error(`map2: shapes differ: [${a.shape}] vs [${b.shape}]`);
-  const x = a.contiguousData();
-  const y = b.contiguousData();
-  const out = allocate(a.dtype, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, y[i]!);
-  return new Tensor(out, a.shape);
+    for (let k = 0, pos = offsets[0]!; k < n; k++, pos += step) data[pos] = values[from + k]!;
+  });
 }

@@ -41,10 +41,13 @@ export function sharesLargeBuffers(): boolean {
   return shareLargeBuffers;
 }
 
-/** A zero-filled buffer of `length` elements of `dtype` (shared when large). */
-export function allocate(dtype: DType, length: number): TypedArray {
+/**
+ * A zero-filled buffer of `length` elements of `dtype`, shared when large or when `shared`
+ * (a small output of a job the worker pool will write, such as LayerNorm's per-row mean).
+ */
+export function allocate(dtype: DType, length: number, shared = false): TypedArray {
   const bytes = length * BYTES_PER_ELEMENT[dtype];
-  if (shareLargeBuffers && bytes >= SHARED_MIN_BYTES) {
+  if ((shared && hasShared) || (shareLargeBuffers && bytes >= SHARED_MIN_BYTES)) {
     const buffer = new SharedArrayBuffer(bytes);
     switch (dtype) {
       case "float32":

@@ -7,6 +7,7 @@ export * from "./random.js";
 export * from "./creation.js";
 export * from "./ops/unary.js";
 export * from "./ops/binary.js";
+export * from "./ops/activation-backward.js";
 export * from "./ops/reduce.js";
 export * from "./ops/matmul.js";
 export * from "./ops/softmax.js";

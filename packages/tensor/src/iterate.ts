@@ -19,19 +19,47 @@ export function forEachRow(
   starts: readonly number[],
   row: (offsets: number[], r: number) => void,
 ): void {
+  forEachRowRange(shape, strides, starts, 0, rowCount(shape), row);
+}
+
+/** The number of rows forEachRow visits: the product of all dims but the last (1 for ndim <= 1). */
+export function rowCount(shape: readonly number[]): number {
+  const ndim = shape.length;
+  if (ndim === 0) return 1;
+  if (shape[ndim - 1] === 0) return 0;
+  let rows = 1;
+  for (let i = 0; i < ndim - 1; i++) rows *= shape[i]!;
+  return rows;
+}
+
+/**
+ * forEachRow restricted to rows [rowStart, rowEnd): the odometer starts at row rowStart,
+ * so a range of rows can be handed to another thread.
+ */
+export function forEachRowRange(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  starts: readonly number[],
+  rowStart: number,
+  rowEnd: number,
+  row: (offsets: number[], r: number) => void,
+): void {
+  if (rowStart >= rowEnd || rowCount(shape) === 0) return;
   const ndim = shape.length;
   const operands = strides.length;
   const offsets = [...starts];
   if (ndim <= 1) {
-    if (ndim === 1 && shape[0] === 0) return;
     row(offsets, 0);
     return;
   }
-  let rows = 1;
-  for (let i = 0; i < ndim - 1; i++) rows *= shape[i]!;
-  if (rows === 0 || shape[ndim - 1] === 0) return;
   const index = new Array<number>(ndim - 1).fill(0);
-  for (let r = 0; r < rows; r++) {
+  let rest = rowStart;
+  for (let axis = ndim - 2; axis >= 0; axis--) {
+    index[axis] = rest % shape[axis]!;
+    rest = Math.floor(rest / shape[axis]!);
+    for (let k = 0; k < operands; k++) offsets[k]! += index[axis]! * strides[k]![axis]!;
+  }
+  for (let r = rowStart; r < rowEnd; r++) {
     row(offsets, r);
     // advance the odometer over axes ndim-2 .. 0
     for (let axis = ndim - 2; axis >= 0; axis--) {

@@ -9,6 +9,7 @@
 import { allocate, dtypeOf, type DType, type TypedArray } from "./dtype.js";
 import { TensorError, fmtShape } from "./errors.js";
 import { copyStrided } from "./iterate.js";
+import { unaryInto } from "./ops/elementwise.js";
 import { broadcastShapes, checkShape, contiguousStrides, normalizeAxis, sizeOf, shapesEqual } from "./shape.js";
 
 export type NestedArray = number | NestedArray[];
@@ -67,10 +68,10 @@ export class Tensor {
     return this.clone();
   }
 
-  /** A fresh row-major copy at offset 0 (never shares storage). */
+  /** A fresh row-major copy at offset 0 (never shares storage); large copies split over the worker pool. */
   clone(): Tensor {
     const out = allocate(this.dtype, this.size);
-    copyStrided(this.data, this.offset, this.shape, this.strides, out);
+    unaryInto("copy", this, out);
     return new Tensor(out, this.shape);
   }
 

@@ -3,13 +3,13 @@
  *
  *   x is any shape; y and dx have x's shape and dtype.
  *
- * The GELUs' derivatives, softplus and logSigmoid have no tensor kernel, so they are
- * computed here, per element.
+ * Each VJP is one fused tensor kernel (T.geluBackward and friends): dx in a single pass
+ * over dy and the saved tensor, the math written out in packages/tensor's
+ * activation-backward.ts.
  */
 
 import * as T from "@duet/tensor";
 import { record } from "../graph.js";
-import { map1, map2 } from "../gradients.js";
 import { asVariable, type Input } from "../operands.js";
 import { defineOp } from "../registry.js";
 import type { Variable } from "../variable.js";
@@ -25,24 +25,22 @@ const RELU = defineOp({
 export function relu(x: Input): Variable {
   const xv = asVariable("relu", "x", x);
   const y = T.relu(xv.value);
-  return record(RELU, y, [xv], (dy) => [map2(dy, y, (g, v) => (v > 0 ? g : 0))]);
+  return record(RELU, y, [xv], (dy) => [T.reluBackward(y, dy)]);
 }
 
 const SIGMOID = defineOp({ name: "sigmoid", inputs: ["x"], forward: "y = 1 / (1 + e^-x)", backward: "dx = dy y (1 - y)", saved: "y, the output: σ' = σ (1 - σ)" });
 export function sigmoid(x: Input): Variable {
   const xv = asVariable("sigmoid", "x", x);
   const y = T.sigmoid(xv.value);
-  return record(SIGMOID, y, [xv], (dy) => [map2(dy, y, (g, s) => g * s * (1 - s))]);
+  return record(SIGMOID, y, [xv], (dy) => [T.sigmoidBackward(y, dy)]);
 }
 
 const TANH = defineOp({ name: "tanh", inputs: ["x"], forward: "y = tanh x", backward: "dx = dy (1 - y²)", saved: "y, the output: tanh' = 1 - tanh²" });
 export function tanh(x: Input): Variable {
   const xv = asVariable("tanh", "x", x);
   const y = T.tanh(xv.value);
-  return record(TANH, y, [xv], (dy) => [map2(dy, y, (g, t) => g * (1 - t * t))]);
+  return record(TANH, y, [xv], (dy) => [T.tanhBackward(y, dy)]);
 }
-
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 const GELU = defineOp({
   name: "gelu",
@@ -55,15 +53,8 @@ const GELU = defineOp({
 export function gelu(x: Input): Variable {
   const xv = asVariable("gelu", "x", x);
   const saved = xv.value;
-  return record(GELU, T.gelu(saved), [xv], (dy) => {
-    const cdf = T.mul(T.add(T.erf(T.mul(saved, Math.SQRT1_2)), 1), 0.5); // Φ(x)
-    const slope = map2(cdf, saved, (c, v) => c + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
-    return [T.mul(dy, slope)];
-  });
+  return record(GELU, T.gelu(saved), [xv], (dy) => [T.geluBackward(saved, dy)]);
 }
-
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const GELU_CUBIC = 0.044715;
 
 const GELU_TANH = defineOp({
   name: "geluTanh",
@@ -76,15 +67,8 @@ const GELU_TANH = defineOp({
 export function geluTanh(x: Input): Variable {
   const xv = asVariable("geluTanh", "x", x);
   const saved = xv.value;
-  return record(GELU_TANH, T.geluTanh(saved), [xv], (dy) => [
-    map2(dy, saved, (g, v) => {
-      const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v));
-      return g * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * v * v));
-    }),
-  ]);
+  return record(GELU_TANH, T.geluTanh(saved), [xv], (dy) => [T.geluTanhBackward(saved, dy)]);
 }
-
-const QUICK = 1.702;
 
 const QUICK_GELU = defineOp({
   name: "quickGelu",
@@ -97,12 +81,7 @@ const QUICK_GELU = defineOp({
 export function quickGelu(x: Input): Variable {
   const xv = asVariable("quickGelu", "x", x);
   const saved = xv.value;
-  return record(QUICK_GELU, T.quickGelu(saved), [xv], (dy) => [
-    map2(dy, saved, (g, v) => {
-      const s = sigmoidScalar(QUICK * v);
-      return g * (s + QUICK * v * s * (1 - s));
-    }),
-  ]);
+  return record(QUICK_GELU, T.quickGelu(saved), [xv], (dy) => [T.quickGeluBackward(saved, dy)]);
 }
 
 const SOFTPLUS = defineOp({
@@ -116,7 +95,7 @@ const SOFTPLUS = defineOp({
 export function softplus(x: Input): Variable {
   const xv = asVariable("softplus", "x", x);
   const saved = asFloat(xv.value);
-  return record(SOFTPLUS, map1(saved, softplusScalar), [xv], (dy) => [map2(dy, saved, (g, v) => g * sigmoidScalar(v))]);
+  return record(SOFTPLUS, T.softplus(saved), [xv], (dy) => [T.softplusBackward(saved, dy)]);
 }
 
 const LOG_SIGMOID = defineOp({
@@ -130,20 +109,10 @@ const LOG_SIGMOID = defineOp({
 export function logSigmoid(x: Input): Variable {
   const xv = asVariable("logSigmoid", "x", x);
   const saved = asFloat(xv.value);
-  return record(LOG_SIGMOID, map1(saved, (v) => -softplusScalar(-v)), [xv], (dy) => [map2(dy, saved, (g, v) => g * sigmoidScalar(-v))]);
+  return record(LOG_SIGMOID, T.logSigmoid(saved), [xv], (dy) => [T.logSigmoidBackward(saved, dy)]);
 }
 
 /** int32 inputs compute in float32, as the tensor kernels' float ops do. */
 function asFloat(x: T.Tensor): T.Tensor {
   return x.dtype === "int32" ? x.to("float32") : x;
-}
-
-function softplusScalar(v: number): number {
-  return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
-}
-
-function sigmoidScalar(v: number): number {
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
 }

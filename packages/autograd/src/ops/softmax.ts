@@ -5,7 +5,8 @@
  *
  * Both VJPs are written in terms of the saved output alone: the Jacobian of softmax is
  * diag(y) - y yᵀ, so dx = y * (dy - Σ dy*y), and log-softmax's is I - 1 yᵀ with
- * y = e^(log y). Nothing about x is kept.
+ * y = e^(log y). Nothing about x is kept. Each is one fused tensor kernel, a sweep per row
+ * (T.softmaxBackward, T.logSoftmaxBackward), split over threads by rows like the forward pass.
  */
 
 import * as T from "@duet/tensor";
@@ -24,7 +25,7 @@ const SOFTMAX = defineOp({
 export function softmax(x: Input, axis = -1): Variable {
   const xv = asVariable("softmax", "x", x);
   const y = T.softmax(xv.value, axis);
-  return record(SOFTMAX, y, [xv], (dy) => [T.mul(y, T.sub(dy, T.sum(T.mul(dy, y), axis, true)))]);
+  return record(SOFTMAX, y, [xv], (dy) => [T.softmaxBackward(y, dy, axis)]);
 }
 
 const LOG_SOFTMAX = defineOp({
@@ -37,5 +38,5 @@ const LOG_SOFTMAX = defineOp({
 export function logSoftmax(x: Input, axis = -1): Variable {
   const xv = asVariable("logSoftmax", "x", x);
   const y = T.logSoftmax(xv.value, axis);
-  return record(LOG_SOFTMAX, y, [xv], (dy) => [T.sub(dy, T.mul(T.exp(y), T.sum(dy, axis, true)))]);
+  return record(LOG_SOFTMAX, y, [xv], (dy) => [T.logSoftmaxBackward(y, dy, axis)]);
 }

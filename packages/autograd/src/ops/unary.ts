@@ -10,7 +10,6 @@
 
 import * as T from "@duet/tensor";
 import { record } from "../graph.js";
-import { map2 } from "../gradients.js";
 import { asVariable, type Input } from "../operands.js";
 import { defineOp } from "../registry.js";
 import type { Variable } from "../variable.js";
@@ -32,7 +31,7 @@ const ABS = defineOp({
 export function abs(x: Input): Variable {
   const xv = asVariable("abs", "x", x);
   const saved = xv.value;
-  return record(ABS, T.abs(saved), [xv], (dy) => [map2(dy, saved, (g, v) => (v > 0 ? g : v < 0 ? -g : 0))]);
+  return record(ABS, T.abs(saved), [xv], (dy) => [T.absBackward(saved, dy)]);
 }
 
 const SQUARE = defineOp({ name: "square", inputs: ["x"], forward: "y = x^2", backward: "dx = 2 x dy", saved: "x" });
@@ -119,7 +118,5 @@ export function clamp(x: Input, min?: number, max?: number): Variable {
   const xv = asVariable("clamp", "x", x);
   const saved = xv.value;
   const y = T.clamp(saved, min, max); // validates the bounds
-  const lo = min ?? -Infinity;
-  const hi = max ?? Infinity;
-  return record(CLAMP, y, [xv], (dy) => [map2(dy, saved, (g, v) => (v > lo && v < hi ? g : 0))]);
+  return record(CLAMP, y, [xv], (dy) => [T.clampBackward(saved, dy, min, max)]);
 }

@@ -9,20 +9,30 @@
  *     out  = (x - mean) * rstd * weight + bias
  *   out is x's shape; mean and rstd are B (x's shape without S), in x's dtype.
  *
- * mean and rstd are returned because the fused backward needs exactly these
- * (as llm.c's layernorm_forward caches them): with xhat = (x - mean) * rstd and
- * g = dy * weight,
+ * mean and rstd are returned because the fused backward, `layerNormBackward`, needs
+ * exactly these (as llm.c's layernorm_forward caches them): with xhat = (x - mean) * rstd
+ * and g = dy * weight,
  *   dx      = rstd * (g - mean(g) - xhat * mean(g * xhat))
  *   dweight = sum over rows of dy * xhat,   dbias = sum over rows of dy
  *
  * Sums run in float64 whatever the dtype, and the variance is taken about the mean
  * (two passes), not as E[x^2] - E[x]^2, which cancels badly when |mean| >> std.
+ * The kernels are in layernorm-kernel.ts; large inputs split over the worker pool, by rows
+ * (forward, dx) or by columns (dweight, dbias), with the same result on any thread count.
  */
 
-import { allocate, isFloat } from "../dtype.js";
+import { allocate, isFloat, type TypedArray } from "../dtype.js";
 import { TensorError, fmtShape } from "../errors.js";
+import { parallelFor, poolReady, willSplit } from "../pool/threads.js";
 import { shapesEqual, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
+
+/** Each thread gets at least this many elements: smaller inputs stay on one thread. */
+const PARALLEL_MIN_ELEMENTS = 1 << 15;
+
+function minRows(n: number): number {
+  return Math.ceil(PARALLEL_MIN_ELEMENTS / Math.max(1, n));
+}
 
 export interface LayerNormResult {
   /** x's shape */
@@ -57,32 +67,64 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
 
   const n = sizeOf(S);
   const rows = sizeOf(x.shape.slice(0, lead));
+  const parallel = willSplit(rows * n, 2 * PARALLEL_MIN_ELEMENTS);
+  const out = allocate(x.dtype, rows * n, parallel);
+  const means = allocate(x.dtype, rows, parallel);
+  const rstds = allocate(x.dtype, rows, parallel);
   const xd = x.contiguousData();
   const wd = weight?.contiguousData();
   const bd = bias?.contiguousData();
-  const out = allocate(x.dtype, rows * n);
-  const means = allocate(x.dtype, rows);
-  const rstds = allocate(x.dtype, rows);
-  for (let r = 0; r < rows; r++) {
-    const base = r * n;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += xd[base + i]!;
-    const mean = sum / n;
-    let sumSq = 0;
-    for (let i = 0; i < n; i++) {
-      const centered = xd[base + i]! - mean;
-      sumSq += centered * centered;
-    }
-    const rstd = 1 / Math.sqrt(sumSq / n + eps);
-    for (let i = 0; i < n; i++) {
-      let y = (xd[base + i]! - mean) * rstd;
-      if (wd) y *= wd[i]!;
-      if (bd) y += bd[i]!;
-      out[base + i] = y;
-    }
-    means[r] = mean;
-    rstds[r] = rstd;
-  }
+  const inputs = poolReady([xd, wd ?? xd, bd ?? xd], rows * n, 2 * PARALLEL_MIN_ELEMENTS);
+  parallelFor("layerNorm", [...inputs, out, means, rstds], [n, eps, wd ? 1 : 0, bd ? 1 : 0], rows, minRows(n));
   const statShape = x.shape.slice(0, lead);
   return { out: new Tensor(out, x.shape), mean: new Tensor(means, statShape), rstd: new Tensor(rstds, statShape) };
+}
+
+export interface LayerNormGrads {
+  /** x's shape and dtype, or null when not asked for */
+  dx: Tensor | null;
+  /** Σ over rows of dy * xhat, the normalized shape, float64 (cast it to the weight's dtype), or null */
+  dweight: Tensor | null;
+  /** Σ over rows of dy, the normalized shape, float64, or null */
+  dbias: Tensor | null;
+}
+
+/**
+ * The backward pass of layerNorm, fused (as llm.c's layernorm_backward), from the mean and
+ * rstd the forward pass returned. With xhat = (x - mean) * rstd and g = dy * weight:
+ *   dx      = rstd * (g - mean(g) - xhat * mean(g * xhat))
+ *   dweight = Σ over rows of dy * xhat,   dbias = Σ over rows of dy
+ * `normalizedShape` is that of the forward call; `weight` is absent when it had none.
+ * `options.dx` / `options.params` (default true) skip what is not needed.
+ */
+export function layerNormBackward(
+  dy: Tensor, x: Tensor, mean: Tensor, rstd: Tensor, normalizedShape: readonly number[], weight?: Tensor,
+  options: { dx?: boolean; params?: boolean } = {},
+): LayerNormGrads {
+  if (!shapesEqual(dy.shape, x.shape) || dy.dtype !== x.dtype) {
+    throw new TensorError("layerNormBackward", `dy must have x's shape and dtype ${x.dtype} ${fmtShape(x.shape)}, got ${dy.dtype} ${fmtShape(dy.shape)}`);
+  }
+  const rows = mean.size;
+  const n = sizeOf(normalizedShape);
+  if (rows * n !== x.size || rstd.size !== rows) {
+    throw new TensorError("layerNormBackward", `mean and rstd must hold one value per row of ${n} elements: x ${fmtShape(x.shape)}, mean ${fmtShape(mean.shape)}, rstd ${fmtShape(rstd.shape)}`);
+  }
+  const work = rows * n;
+  const parallel = willSplit(work, 2 * PARALLEL_MIN_ELEMENTS);
+  const wd = weight?.contiguousData();
+  const inputs = [x.contiguousData(), dy.contiguousData(), mean.contiguousData(), rstd.contiguousData(), wd ?? mean.contiguousData()];
+  const [xd, gd, md, rd, w] = poolReady(inputs, work, 2 * PARALLEL_MIN_ELEMENTS) as [TypedArray, TypedArray, TypedArray, TypedArray, TypedArray];
+  let dx: Tensor | null = null;
+  if (options.dx ?? true) {
+    const out = allocate(x.dtype, x.size, parallel);
+    parallelFor("layerNormBackward", [xd, w, gd, md, rd, out], [n, wd ? 1 : 0], rows, minRows(n));
+    dx = new Tensor(out, x.shape);
+  }
+  if (!(options.params ?? true)) return { dx, dweight: null, dbias: null };
+  const dw = allocate("float64", n, parallel);
+  const db = allocate("float64", n, parallel);
+  // split by columns, each summed over every row: a thread gets at least PARALLEL_MIN_ELEMENTS elements
+  parallelFor("layerNormParamGrads", [xd, gd, md, rd, dw, db], [n, rows], n, Math.ceil(PARALLEL_MIN_ELEMENTS / Math.max(1, rows)));
+  const shape = [...normalizedShape];
+  return { dx, dweight: new Tensor(dw, shape), dbias: new Tensor(db, shape) };
 }

@@ -90,6 +90,17 @@ function plan(a: Tensor, b: Tensor): Plan {
   const A = a2.dtype === dtype ? a2 : a2.to(dtype);
   const B = b2.dtype === dtype ? b2 : b2.to(dtype);
   const c = allocate(dtype, nBatch * M * N);
+  const outShape = [...batch, ...(a.ndim === 1 ? [] : [M]), ...(b.ndim === 1 ? [] : [N])];
+  if (nBatch > 1 && stacksRows(batch, aBatchStrides, bBatchStrides, M * A.strides[A.ndim - 2]!)) {
+    // one b for every batch and a's matrices stacked row after row: one (nBatch*M, K) @ (K, N)
+    // product, the same sums in the same order, with no rows left over at each matrix's end
+    const rows: GemmArgs = {
+      a: A.data, aOffset: A.offset, aRowStride: A.strides[A.ndim - 2]!, aColStride: A.strides[A.ndim - 1]!,
+      b: B.data, bOffset: B.offset, bRowStride: B.strides[B.ndim - 2]!, bColStride: B.strides[B.ndim - 1]!,
+      c, cOffset: 0, cRowStride: N, M: nBatch * M, K, N,
+    };
+    return { outShape, batches: [rows], out: new Tensor(c, outShape) };
+  }
   const batches: GemmArgs[] = [];
   const index = new Array<number>(batch.length).fill(0);
   for (let n = 0; n < nBatch; n++) {
@@ -109,8 +120,22 @@ function plan(a: Tensor, b: Tensor): Plan {
       index[d] = 0;
     }
   }
-  const outShape = [...batch, ...(a.ndim === 1 ? [] : [M]), ...(b.ndim === 1 ? [] : [N])];
   return { outShape, batches, out: new Tensor(c, outShape) };
+}
+
+/**
+ * True when b is broadcast over the whole batch (stride 0) and a's matrices follow one
+ * another in storage, row after row: batch n starts n*M rows (`matrixStride`) after batch 0.
+ * Then the batch is one tall matrix product (a Linear layer on (B, L, in) inputs).
+ */
+function stacksRows(batch: readonly number[], aBatchStrides: readonly number[], bBatchStrides: readonly number[], matrixStride: number): boolean {
+  if (bBatchStrides.some((s, d) => s !== 0 && batch[d]! > 1)) return false;
+  let expected = matrixStride;
+  for (let d = batch.length - 1; d >= 0; d--) {
+    if (batch[d]! > 1 && aBatchStrides[d] !== expected) return false;
+    expected *= batch[d]!;
+  }
+  return true;
 }
 
 /** The matrix product with the naive kernel (the oracle). */

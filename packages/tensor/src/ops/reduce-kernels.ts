@@ -35,6 +35,17 @@ export function sumBlock({ data, start, outer, reduced, inner }: Block, acc: Flo
   }
 }
 
+/**
+ * The columns [colStart, colEnd) of sumBlock's inner > 1 loop for a block with outer = 1
+ * (a sum over leading axes, as a bias gradient): acc[i] = Σ_r x[r,i], r in order, so a
+ * range of columns can go to each thread and the sums are exactly sumBlock's.
+ */
+export function sumColumns(data: TypedArray, start: number, reduced: number, inner: number, acc: Float64Array, colStart: number, colEnd: number): void {
+  for (let r = 0, row = start; r < reduced; r++, row += inner) {
+    for (let i = colStart; i < colEnd; i++) acc[i] += data[row + i]!;
+  }
+}
+
 /** acc[o,i] = Π_r x[o,r,i] */
 export function prodBlock({ data, start, outer, reduced, inner }: Block, acc: Float64Array): void {
   acc.fill(1);

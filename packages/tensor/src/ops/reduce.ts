@@ -22,6 +22,7 @@ import { allocate, type DType } from "../dtype.js";
 import { TensorError, fmtShape } from "../errors.js";
 import { normalizeAxes, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import { parallelFor, poolReady, willSplit } from "../pool/threads.js";
 import { argmaxBlock, argminBlock, logsumexpBlock, prodBlock, sumBlock, varianceBlock, type Block } from "./reduce-kernels.js";
 
 /** One axis, several, or undefined for all of them. */
@@ -41,7 +42,7 @@ export interface ValuesAndIndices {
 /** y = Σ x over `axis`; keeps the dtype (int32 sums wrap like int32). Empty: 0. */
 export function sum(x: Tensor, axis?: Axes, keepdim = false): Tensor {
   const plan = prepare("sum", x, axis, keepdim);
-  return run(plan, x.dtype, (acc) => sumBlock(plan.block, acc));
+  return run(plan, x.dtype, (acc) => sumInto(plan.block, acc), splitsColumns(plan.block));
 }
 
 /** y = Π x over `axis`; keeps the dtype. Empty: 1. */
@@ -54,9 +55,9 @@ export function prod(x: Tensor, axis?: Axes, keepdim = false): Tensor {
 export function mean(x: Tensor, axis?: Axes, keepdim = false): Tensor {
   const plan = prepare("mean", x, axis, keepdim);
   return run(plan, floatDtype(x.dtype), (acc) => {
-    sumBlock(plan.block, acc);
+    sumInto(plan.block, acc);
     for (let k = 0; k < acc.length; k++) acc[k]! /= plan.count;
-  });
+  }, splitsColumns(plan.block));
 }
 
 /**
@@ -193,9 +194,28 @@ function toBlock(x: Tensor, reduced: Set<number>, count: number): Block {
   return { data: moved.data, start: moved.offset, outer: sizeOf(kept.map((d) => x.shape[d]!)), reduced: count, inner: 1 };
 }
 
-/** Runs `fill` on a float64 accumulator of the output's size and stores it as `dtype`. */
-function run(plan: Plan, dtype: DType, fill: (acc: Float64Array) => void): Tensor {
-  const acc = allocate("float64", sizeOf(plan.shape)) as Float64Array;
+/**
+ * A sum over leading axes (outer = 1, inner > 1: a bias gradient, a sum over the batch)
+ * splits its columns over the worker pool when large. Each column is still summed over
+ * r = 0, 1, ... in order, so the result is sumBlock's exactly, on any thread count.
+ */
+function splitsColumns(block: Block): boolean {
+  return block.outer === 1 && block.inner > 1 && willSplit(block.reduced * block.inner, 2 * PARALLEL_MIN_ELEMENTS);
+}
+
+/** acc = sumBlock(block), split by columns over the pool when splitsColumns(block). */
+function sumInto(block: Block, acc: Float64Array): void {
+  if (!splitsColumns(block)) return sumBlock(block, acc);
+  const data = poolReady([block.data], block.reduced * block.inner, 2 * PARALLEL_MIN_ELEMENTS)[0]!;
+  parallelFor("sumColumns", [data, acc], [block.start, block.reduced, block.inner], block.inner, Math.ceil(PARALLEL_MIN_ELEMENTS / block.reduced));
+}
+
+/** Each thread of a split sum gets at least this many elements. */
+const PARALLEL_MIN_ELEMENTS = 1 << 15;
+
+/** Runs `fill` on a float64 accumulator of the output's size and stores it as `dtype` (`shared`: for the pool to write). */
+function run(plan: Plan, dtype: DType, fill: (acc: Float64Array) => void, shared = false): Tensor {
+  const acc = allocate("float64", sizeOf(plan.shape), shared) as Float64Array;
   fill(acc);
   if (dtype === "float64") return new Tensor(acc, plan.shape);
   const out = allocate(dtype, acc.length);

@@ -1,6 +1,6 @@
 /**
- * Softmax and log-softmax over contiguous rows: the kernels behind `softmax` and
- * `logSoftmax`, run by the worker pool on ranges of rows.
+ * Softmax and log-softmax over contiguous rows, forward and backward: the kernels behind
+ * `softmax`, `logSoftmax` and their backward passes, run by the worker pool on ranges of rows.
  *
  *   y_i = exp(x_i - m) / sum_j exp(x_j - m),      m = max_j x_j
  *   log y_i = x_i - m - log(sum_j exp(x_j - m))
@@ -91,6 +91,43 @@ export function logSoftmaxRows(x: Float32Array | Float64Array, out: Float32Array
     const max = rowMax(x, start, start + n);
     const shift = max + Math.log(expRow(x, start, n, max, fast, sc));
     for (let j = 0; j < n; j++) out[start + j] = x[start + j]! - shift;
+  }
+}
+
+/**
+ * The backward pass of softmax for rows [rowStart, rowEnd) of length n (all row-major):
+ *   dx = y * (dy - Σ dy*y)
+ * the Jacobian diag(y) - y yᵀ applied to dy. Two sweeps per row: the dot product (float64),
+ * then dx, rounded once.
+ */
+export function softmaxBackwardRows(
+  y: Float32Array | Float64Array, dy: Float32Array | Float64Array, dx: Float32Array | Float64Array,
+  n: number, rowStart: number, rowEnd: number,
+): void {
+  for (let row = rowStart; row < rowEnd; row++) {
+    const start = row * n;
+    const end = start + n;
+    let dot = 0;
+    for (let i = start; i < end; i++) dot += dy[i]! * y[i]!;
+    for (let i = start; i < end; i++) dx[i] = y[i]! * (dy[i]! - dot);
+  }
+}
+
+/**
+ * The backward pass of log-softmax for rows [rowStart, rowEnd):
+ *   dx = dy - e^y * Σ dy
+ * (e^y is the softmax; the Jacobian is I - 1 softmaxᵀ). Math.exp, as float64 needs.
+ */
+export function logSoftmaxBackwardRows(
+  y: Float32Array | Float64Array, dy: Float32Array | Float64Array, dx: Float32Array | Float64Array,
+  n: number, rowStart: number, rowEnd: number,
+): void {
+  for (let row = rowStart; row < rowEnd; row++) {
+    const start = row * n;
+    const end = start + n;
+    let total = 0;
+    for (let i = start; i < end; i++) total += dy[i]!;
+    for (let i = start; i < end; i++) dx[i] = dy[i]! - Math.exp(y[i]!) * total;
   }
 }
 

@@ -7,18 +7,54 @@
 import type { TypedArray } from "../dtype.js";
 import { gemmTiled } from "../ops/gemm.js";
 import type { GemmArgs } from "../ops/matmul.js";
-import { softmaxRows, logSoftmaxRows } from "../ops/softmax-kernel.js";
+import { softmaxRows, logSoftmaxRows, softmaxBackwardRows, logSoftmaxBackwardRows } from "../ops/softmax-kernel.js";
+import { binaryUnits, unaryUnits } from "../ops/elementwise-kernel.js";
+import { layerNormBackwardRows, layerNormParamGradColumns, layerNormRows } from "../ops/layernorm-kernel.js";
+import { sumColumns } from "../ops/reduce-kernels.js";
 
-export type KernelName = "gemm" | "softmax" | "logSoftmax";
+export type KernelName =
+  | "gemm"
+  | "softmax" | "logSoftmax" | "softmaxBackward" | "logSoftmaxBackward"
+  | "unary" | "binary"
+  | "layerNorm" | "layerNormBackward" | "layerNormParamGrads"
+  | "sumColumns";
+
+type Floats = Float32Array | Float64Array;
 
 export function runKernel(name: KernelName, buffers: ArrayBufferView[], params: number[], start: number, end: number): void {
   switch (name) {
     case "gemm":
       return gemmUnits(buffers as TypedArray[], params, start, end);
     case "softmax":
-      return softmaxRows(buffers[0] as Float32Array | Float64Array, buffers[1] as Float32Array | Float64Array, params[0]!, start, end);
+      return softmaxRows(buffers[0] as Floats, buffers[1] as Floats, params[0]!, start, end);
     case "logSoftmax":
-      return logSoftmaxRows(buffers[0] as Float32Array | Float64Array, buffers[1] as Float32Array | Float64Array, params[0]!, start, end);
+      return logSoftmaxRows(buffers[0] as Floats, buffers[1] as Floats, params[0]!, start, end);
+    case "softmaxBackward":
+      return softmaxBackwardRows(buffers[0] as Floats, buffers[1] as Floats, buffers[2] as Floats, params[0]!, start, end);
+    case "logSoftmaxBackward":
+      return logSoftmaxBackwardRows(buffers[0] as Floats, buffers[1] as Floats, buffers[2] as Floats, params[0]!, start, end);
+    case "unary":
+      return unaryUnits(buffers, params, start, end);
+    case "binary":
+      return binaryUnits(buffers, params, start, end);
+    case "layerNorm": {
+      // buffers: x, weight, bias, out, mean, rstd; params: n, eps, hasWeight, hasBias
+      const [x, w, b, out, mean, rstd] = buffers as TypedArray[];
+      return layerNormRows(x!, params[2] ? w! : null, params[3] ? b! : null, out!, mean!, rstd!, params[0]!, params[1]!, start, end);
+    }
+    case "layerNormBackward": {
+      // buffers: x, weight, dy, mean, rstd, dx; params: n, hasWeight
+      const [x, w, dy, mean, rstd, dx] = buffers as TypedArray[];
+      return layerNormBackwardRows(x!, params[1] ? w! : null, dy!, mean!, rstd!, dx!, params[0]!, start, end);
+    }
+    case "layerNormParamGrads": {
+      // buffers: x, dy, mean, rstd, dweight, dbias; params: n, rows; units are columns
+      const [x, dy, mean, rstd, dw, db] = buffers as TypedArray[];
+      return layerNormParamGradColumns(x!, dy!, mean!, rstd!, dw as Float64Array, db as Float64Array, params[0]!, params[1]!, start, end);
+    }
+    case "sumColumns":
+      // buffers: data, acc; params: start, reduced, inner; units are columns
+      return sumColumns(buffers[0] as TypedArray, params[0]!, params[1]!, params[2]!, buffers[1] as Float64Array, start, end);
     default:
       throw new Error(`runKernel: unknown kernel "${String(name)}"`);
   }

@@ -82,6 +82,24 @@ function node(): NodeBits | null {
   return nodeBits;
 }
 
+/** The kernels a host's workers run, by name (Node's worker-entry.ts imports them directly). */
+export { runKernel, type KernelName } from "./kernels.js";
+
+/** What a host lends the pool: Node's worker_threads, or a browser's Web Workers. */
+export type ThreadHost = NodeBits;
+
+/**
+ * Lends the pool another host's threads: a browser's engine worker passes Web Workers here
+ * (packages/vlm/src/browser/engine/pool-host.ts). The thread that runs kernels must be able
+ * to block in Atomics.wait, so a page's main thread never installs a host and keeps to one
+ * thread. Call setNumThreads afterwards.
+ */
+export function setThreadHost(host: ThreadHost): void {
+  nodeBits = host;
+  pool = null;
+  poolBroken = null;
+}
+
 declare const __DUET_WORKER_SOURCE__: string | undefined;
 
 function moduleRequire(): NodeRequire {
@@ -182,15 +200,21 @@ export function sharedCopy<T extends Float32Array | Float64Array | Int32Array>(d
   return copy;
 }
 
+/** True when a job of `work` elements (at least `minWork`) will be split over threads. */
+export function willSplit(work: number, minWork: number): boolean {
+  return work >= minWork && getNumThreads() > 1;
+}
+
 /**
- * The buffers of a job of `work` elements, ready for the pool: when the job is large
- * enough to split and more than one thread runs, small buffers on ordinary memory (a
- * bias, a LayerNorm weight, a one-element number) get a shared copy, which costs little
- * beside the job. A large unshared buffer is left alone, and keeps the job on this thread.
+ * The input buffers of a job of `work` elements, ready for the pool: when the job will be
+ * split (`willSplit`), small inputs on ordinary memory (a bias, a LayerNorm weight, a
+ * one-element number) get a shared copy, which costs little beside the job. A large
+ * unshared input is left alone, and keeps the job on this thread. Inputs only: a copy is
+ * never written back, so outputs must be allocated shared (`allocate(dtype, n, true)`).
  */
-export function poolReady<T extends Float32Array | Float64Array | Int32Array>(buffers: T[], work: number, minWork: number): T[] {
-  if (work < minWork || getNumThreads() < 2) return buffers;
-  return buffers.map((b) => (isShared(b) || 8 * b.length > work ? b : sharedCopy(b)));
+export function poolReady<T extends Float32Array | Float64Array | Int32Array>(inputs: T[], work: number, minWork: number): T[] {
+  if (!willSplit(work, minWork)) return inputs;
+  return inputs.map((b) => (isShared(b) || 8 * b.length > work ? b : sharedCopy(b)));
 }
 
 /**
