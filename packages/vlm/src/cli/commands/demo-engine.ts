@@ -1,5 +1,5 @@
 /**
- * The engine tour: what `duet demo` runs until the CLIP demo exists. It exercises the
+ * The engine tour, `duet demo --engine`. It exercises the
  * tensor engine end to end on seeded data and checks every fast kernel against its
  * naive reference, so a fresh clone proves in seconds that the engine works here.
  */
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   Generator, add, getNumThreads, matmul, matmulNaive, mean, randn, shutdownThreads, softmax, softmaxNaive, sum, type Tensor,
 } from "@duet/tensor";
+import type { Io } from "../io.js";
 
 function bestOf(reps: number, fn: () => void): number {
   fn();
@@ -29,8 +30,8 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
   return worst;
 }
 
-export async function runEngineDemo({ outDir, json }: { outDir: string; json: boolean }): Promise<void> {
-  const log = json ? () => undefined : (line: string) => console.log(line);
+export async function runEngineDemo({ outDir, json }: { outDir: string; json: boolean }, io: Io): Promise<void> {
+  const log = json ? () => undefined : (line: string) => io.out(line);
   const g = new Generator(0);
   log(`Duet engine tour (seed 0, ${getNumThreads()} threads)`);
 
@@ -77,7 +78,7 @@ export async function runEngineDemo({ outDir, json }: { outDir: string; json: bo
   writeFileSync(`${path}.tmp`, JSON.stringify(metrics, null, 2) + "\n");
   renameSync(`${path}.tmp`, path);
   await shutdownThreads();
-  if (json) console.log(JSON.stringify(metrics));
+  if (json) io.out(JSON.stringify(metrics));
   else log(`  ${ok ? "all checks passed" : "CHECKS FAILED"}; wrote ${path}`);
   if (!ok) throw new Error("engine tour: a fast kernel disagreed with its reference (see above)");
 }

@@ -1,26 +1,70 @@
-/** `duet demo`: the main job (today the engine tour; the CLIP demo replaces it with the training issue). */
+/** `duet demo`: the main job (demo-run.ts); `--engine` runs the quick tour of the tensor engine instead. */
 
-import { parse, type Command } from "../args.js";
+import { numberIn, nonNegativeInt, parseOrHelp, positiveInt, stringFlag, type Command } from "../args.js";
+import { DEFAULT_REFERENCE, runDemo } from "../demo-run.js";
 import { runEngineDemo } from "./demo-engine.js";
 
-const USAGE = `usage: duet demo [--out DIR] [--json]
+const USAGE = `usage: duet demo [--out DIR] [--minutes N] [--steps N] [--json]
 
-Runs the demo and writes DIR/metrics.json (default DIR: runs/demo). Today the demo is a
-tour of the tensor engine: broadcasting and views, the tiled matmul and the fast softmax
-checked against their naive references and timed.
-  --out DIR   where to write metrics.json
-  --json      print the metrics as JSON on stdout instead of the human summary`;
+The main job: prepares OpenMoji (rasterised and cached on the first run), trains the default
+CLIP-style model on it (the preset's steps or --minutes, whichever ends first), evaluates
+it on the held-out test split (zero-shot classification over OpenMoji's subgroups,
+text-image retrieval) and writes
+  DIR/report.html     a self-contained report: curves, similarity matrix, examples, metrics
+  DIR/metrics.json    test-split zero-shot top-1/top-5 and retrieval R@1/5/10, with chance
+  DIR/split.json      the train/val/test emojis
+  DIR/checkpoint/     the model (usable by duet embed, classify, eval, index, search)
+
+  --out DIR           where to write (default runs/demo)
+  --minutes N         training time budget in minutes (default 5; training stops cleanly)
+  --steps N           train this many steps instead of the preset's (quick and CI smoke runs)
+  --seed N            seed (default 0)
+  --threads N         threads (default: all cores)
+  --reference F       the PyTorch reference run's metrics JSON, shown beside Duet's
+                      (default ${DEFAULT_REFERENCE}; "not run" when absent)
+  --json              print metrics.json on stdout instead of the summary
+  --engine            instead: a ten-second tour of the tensor engine (kernels checked
+                      against their naive references and timed), writing DIR/metrics.json`;
 
 export const demoCommand: Command = {
-  summary: "run the demo (today: a tour of the tensor engine)",
+  summary: "the main job: train on OpenMoji, evaluate, write a report",
   usage: USAGE,
-  async run(args) {
-    const { values } = parse("demo", args, { out: { type: "string" }, json: { type: "boolean" } });
-    if (values["help"]) {
-      console.log(USAGE);
+  async run(args, io) {
+    const parsed = parseOrHelp("demo", USAGE, args, io, {
+      out: { type: "string" },
+      minutes: { type: "string" },
+      steps: { type: "string" },
+      seed: { type: "string" },
+      threads: { type: "string" },
+      reference: { type: "string" },
+      json: { type: "boolean" },
+      engine: { type: "boolean" },
+      // for smoke runs and tests, not in the usage: a subset of OpenMoji and a smaller batch
+      limit: { type: "string" },
+      "batch-size": { type: "string" },
+    });
+    if (parsed === undefined) return 0;
+    const { values } = parsed;
+    const outDir = stringFlag(values, "out") ?? "runs/demo";
+    const json = Boolean(values["json"]);
+    if (values["engine"]) {
+      await runEngineDemo({ outDir, json }, io);
       return 0;
     }
-    await runEngineDemo({ outDir: (values["out"] as string | undefined) ?? "runs/demo", json: Boolean(values["json"]) });
+    await runDemo(
+      {
+        outDir,
+        minutes: numberIn("demo", "minutes", values["minutes"], Number.MIN_VALUE) ?? 5,
+        steps: positiveInt("demo", "steps", values["steps"]),
+        limit: positiveInt("demo", "limit", values["limit"]),
+        batchSize: positiveInt("demo", "batch-size", values["batch-size"]),
+        threads: positiveInt("demo", "threads", values["threads"]),
+        seed: nonNegativeInt("demo", "seed", values["seed"]) ?? 0,
+        referencePath: stringFlag(values, "reference") ?? DEFAULT_REFERENCE,
+        json,
+      },
+      io,
+    );
     return 0;
   },
 };

@@ -77,7 +77,7 @@ function readInputTexts(path: string): string[] {
 export const tokenizeCommand: Command = {
   summary: "print the token ids of texts",
   usage: USAGE,
-  async run(args) {
+  async run(args, io) {
     const { values, positionals } = parse("tokenize", args, {
       context: { type: "string" },
       checkpoint: { type: "string" },
@@ -85,7 +85,7 @@ export const tokenizeCommand: Command = {
       json: { type: "boolean" },
     }, true);
     if (values["help"]) {
-      console.log(USAGE);
+      io.out(USAGE);
       return 0;
     }
     const source = values["checkpoint"] !== undefined
@@ -98,8 +98,8 @@ export const tokenizeCommand: Command = {
     const ids = source.tokenizer.tokenize(texts, contextLength);
     const rows: number[][] = [];
     for (let i = 0; i < texts.length; i++) rows.push(Array.from(ids.select(0, i).contiguousData()));
-    if (values["json"]) console.log(JSON.stringify({ tokenizer: source.name, context_length: contextLength, ids: rows }));
-    else for (const row of rows) console.log(row.join(" "));
+    if (values["json"]) io.out(JSON.stringify({ tokenizer: source.name, context_length: contextLength, ids: rows }));
+    else for (const row of rows) io.out(row.join(" "));
     return 0;
   },
 };

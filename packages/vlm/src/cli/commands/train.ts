@@ -1,0 +1,157 @@
+/** `duet train`: train a CLIP model on a dataset (trainClip, ../../train). */
+
+import { readFileSync } from "node:fs";
+import type { ModelConfigJson } from "../../model/index.js";
+import { isPresetName, PRESET_NAMES, type TrainClipOptions, type TrainDataOption } from "../../train/index.js";
+import { existingFile, existingFolder, nonNegativeInt, numberIn, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command } from "../args.js";
+import { dataSpec } from "../inputs.js";
+import { trainWithProgress } from "../training.js";
+import { separatorFlag } from "./eval.js";
+
+const USAGE = `usage: duet train --out DIR [--data D] [--model M] [options]
+
+Trains a CLIP-style model with the symmetric contrastive loss (or SigLIP's) and writes the run
+folder: DIR/checkpoint/ (config.json, model.safetensors, tokenizer.json, train_state.json,
+optimizer.safetensors; written atomically every --checkpoint-every steps and at the end),
+DIR/train_log.jsonl and DIR/eval_log.jsonl. Ctrl-C stops after the current step and saves.
+
+  --out DIR               the run folder
+  --data D                openmoji (default: OpenMoji's train split), openmoji:all, or a caption
+                          manifest: CSV/TSV with filepath and title columns, or JSONL
+                          {"image", "text"} (paths relative to the manifest)
+  --csv-img-key K         image path column (default filepath; JSONL key: image)
+  --csv-caption-key K     caption column (default title; JSONL key: text)
+  --csv-separator S       field separator (default "," or a tab for .tsv; "tab" for a tab)
+  --model M               a preset (${PRESET_NAMES.join(", ")}; default demo) or a model config JSON file
+                          (open_clip's keys plus a "duet" block)
+  --resume DIR            continue a run exactly (its folder or its checkpoint folder)
+  --init CKPT             start a new run from a checkpoint's weights (Duet or open_clip folder)
+  --seed N                seeds weights, data order, captions (default 0)
+  --steps N | --epochs X  how long (default: the preset's)
+  --batch-size N          pairs per contrastive batch (default: the preset's)
+  --lr X                  peak learning rate (default: the preset's)
+  --warmup N              linear warmup steps, then cosine decay (default: the preset's)
+  --wd X                  AdamW weight decay (default: the preset's)
+  --loss clip|siglip      the loss (default clip)
+  --threads N             threads (default: all cores)
+  --chunk-size N          gradient caching: rows per forward pass, for batches beyond memory
+  --accumulation N        contrastive batches per optimiser step (default 1)
+  --minutes X             stop cleanly (and save) before X minutes of training
+  --eval-every N          evaluate on OpenMoji's val split every N steps (default 0: never)
+  --checkpoint-every N    save every N steps (default 100; 0: only at the end)
+  --augment               RandomResizedCrop (scale 0.9 to 1) during training
+  --json                  print the result as JSON on stdout`;
+
+/** `--model`: a preset name, or a JSON file with a model config (or open_clip's {model_cfg}). */
+function modelOption(value: string): TrainClipOptions["model"] {
+  if (isPresetName(value)) return value;
+  if (!value.toLowerCase().endsWith(".json")) throw new UsageError(`duet train: --model must be a preset (${PRESET_NAMES.join(", ")}) or a .json model config, got "${value}"`);
+  const path = existingFile("train", "model", value);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new UsageError(`duet train: --model ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new UsageError(`duet train: --model ${path} must hold a JSON object`);
+  const object = json as Record<string, unknown>;
+  return (object["model_cfg"] ?? object) as ModelConfigJson;
+}
+
+export const trainCommand: Command = {
+  summary: "train a model on a dataset",
+  usage: USAGE,
+  async run(args, io) {
+    const parsed = parseOrHelp("train", USAGE, args, io, {
+      out: { type: "string" },
+      data: { type: "string" },
+      "csv-img-key": { type: "string" },
+      "csv-caption-key": { type: "string" },
+      "csv-separator": { type: "string" },
+      model: { type: "string" },
+      resume: { type: "string" },
+      init: { type: "string" },
+      seed: { type: "string" },
+      steps: { type: "string" },
+      epochs: { type: "string" },
+      "batch-size": { type: "string" },
+      lr: { type: "string" },
+      warmup: { type: "string" },
+      wd: { type: "string" },
+      loss: { type: "string" },
+      threads: { type: "string" },
+      "chunk-size": { type: "string" },
+      accumulation: { type: "string" },
+      minutes: { type: "string" },
+      "eval-every": { type: "string" },
+      "checkpoint-every": { type: "string" },
+      augment: { type: "boolean" },
+      json: { type: "boolean" },
+    });
+    if (parsed === undefined) return 0;
+    const { values } = parsed;
+    const c = "train";
+    const outDir = required(c, values, "out");
+    if (values["steps"] !== undefined && values["epochs"] !== undefined) throw new UsageError("duet train: give --steps or --epochs, not both");
+    if (values["resume"] !== undefined && values["init"] !== undefined) throw new UsageError("duet train: give --resume (continue a run) or --init (new run from weights), not both");
+    const loss = stringFlag(values, "loss");
+    if (loss !== undefined && loss !== "clip" && loss !== "siglip") throw new UsageError(`duet train: --loss must be clip or siglip, got "${loss}"`);
+    const spec = dataSpec(c, stringFlag(values, "data") ?? "openmoji", "train");
+    const data: TrainDataOption =
+      spec.kind === "openmoji"
+        ? { kind: "openmoji", split: spec.split }
+        : {
+            kind: "captions",
+            manifest: spec.path,
+            imgKey: stringFlag(values, "csv-img-key"),
+            captionKey: stringFlag(values, "csv-caption-key"),
+            separator: separatorFlag(c, stringFlag(values, "csv-separator")),
+          };
+    const resume = stringFlag(values, "resume");
+    const init = stringFlag(values, "init");
+    const modelFlag = stringFlag(values, "model");
+    const options: Omit<TrainClipOptions, "signal"> = {
+      outDir,
+      data,
+      ...(modelFlag !== undefined ? { model: modelOption(modelFlag) } : {}),
+      ...(resume !== undefined ? { resume: existingFolder(c, "resume", resume) } : {}),
+      ...(init !== undefined ? { init: existingFolder(c, "init", init) } : {}),
+      seed: nonNegativeInt(c, "seed", values["seed"]),
+      steps: positiveInt(c, "steps", values["steps"]),
+      epochs: numberIn(c, "epochs", values["epochs"], Number.MIN_VALUE),
+      batchSize: positiveInt(c, "batch-size", values["batch-size"]),
+      lr: numberIn(c, "lr", values["lr"], 0),
+      warmup: nonNegativeInt(c, "warmup", values["warmup"]),
+      weightDecay: numberIn(c, "wd", values["wd"], 0),
+      loss: loss as "clip" | "siglip" | undefined,
+      threads: positiveInt(c, "threads", values["threads"]),
+      chunkSize: positiveInt(c, "chunk-size", values["chunk-size"]),
+      accumulation: positiveInt(c, "accumulation", values["accumulation"]),
+      timeBudgetMinutes: numberIn(c, "minutes", values["minutes"], Number.MIN_VALUE),
+      evalEvery: nonNegativeInt(c, "eval-every", values["eval-every"]),
+      checkpointEvery: nonNegativeInt(c, "checkpoint-every", values["checkpoint-every"]),
+      ...(values["augment"] ? { augment: true } : {}),
+    };
+    // undefined means "the default": drop those keys so the trainer's precedence applies
+    for (const key of Object.keys(options) as (keyof typeof options)[]) if (options[key] === undefined) delete options[key];
+    const { result } = await trainWithProgress(options, io);
+    const summary = {
+      out: result.outDir,
+      checkpoint: result.checkpointDir,
+      steps: result.steps,
+      stopped_by: result.stoppedBy,
+      final_loss: result.finalLoss,
+      wall_seconds: result.wallSeconds,
+      samples_per_s: result.samplesPerSecond,
+      last_eval: result.lastEval,
+      run: result.run,
+    };
+    if (values["json"]) io.out(JSON.stringify(summary));
+    else {
+      io.out(`trained ${result.steps} steps in ${result.wallSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s${result.stoppedBy === "steps" ? "" : `, stopped by the ${result.stoppedBy === "time" ? "time budget" : "interrupt"}`}); final loss ${result.finalLoss?.toFixed(4) ?? "-"}`);
+      if (result.lastEval) io.out(`${result.lastEval.split}: zero-shot top-1 ${(100 * result.lastEval.zeroshot_top1).toFixed(1)}%, text→image R@5 ${(100 * result.lastEval["text_to_image_R@5"]).toFixed(1)}%`);
+      io.out(`checkpoint: ${result.checkpointDir}`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,189 @@
+/**
+ * `duet demo`, the main job: on a fresh clone, train the default model on OpenMoji and show
+ * what it learned, on emojis it never saw.
+ *
+ *   1. prepare   OpenMoji 17 rasterised at the model's resolution (cached after the first run);
+ *                the split by base emoji -> DIR/split.json
+ *   2. train     the "demo" preset (trainClip), evaluating on the val split as it goes;
+ *                DIR/checkpoint/, DIR/train_log.jsonl, DIR/eval_log.jsonl
+ *   3. evaluate  the saved checkpoint, loaded back as any user would load it, on the TEST split:
+ *                zero-shot over OpenMoji's subgroups, retrieval against the annotations
+ *   4. report    DIR/metrics.json and DIR/report.html (self-contained)
+ */
+
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { writeFileAtomic } from "../data/atomic.js";
+import { loadOpenMoji, openMojiItems, openMojiVersion, OPENMOJI_ATTRIBUTION_HTML, writeSplitJson, ZERO_SHOT_TEMPLATES } from "../data/index.js";
+import { loadCheckpoint, modelConfigToJson } from "../model/index.js";
+import { readReferenceRun } from "../report/reference.js";
+import { renderReport, type HeadlineMetrics } from "../report/report.js";
+import { getPreset } from "../train/index.js";
+import { buildExamples } from "./demo-examples.js";
+import { evaluateOnOpenMoji, chanceRecall, openMojiEvalSet } from "./evaluate.js";
+import type { Io } from "./io.js";
+import { formatSeconds, startProgress } from "./progress.js";
+import { trainWithProgress } from "./training.js";
+
+export interface DemoOptions {
+  outDir: string;
+  /** Training time budget in minutes (a safety net: the preset is sized to finish well inside it). */
+  minutes: number;
+  /** Fewer steps than the preset's (smoke runs); the warmup shrinks in proportion. */
+  steps?: number;
+  /** Only the first N emojis of OpenMoji (smoke runs and tests). */
+  limit?: number;
+  batchSize?: number;
+  threads?: number;
+  seed: number;
+  /** The PyTorch reference run's metrics (JSON), shown beside Duet's when the file exists. */
+  referencePath: string;
+  json: boolean;
+}
+
+/** The repository root (the folder with pnpm-workspace.yaml) above `start`, else `start`. */
+export function repoRoot(start = process.cwd()): string {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "pnpm-workspace.yaml"))) return dir;
+    if (dirname(dir) === dir) return resolve(start);
+  }
+}
+
+export const DEFAULT_REFERENCE = "bench/results/reference-train.json";
+
+export async function runDemo(options: DemoOptions, io: Io): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  const wall: Record<string, number> = {};
+  const phase = (name: string, since: number) => (wall[name] = (performance.now() - since) / 1000);
+  const say = (line: string) => io.err(line);
+  const preset = getPreset("demo");
+  const resolution = (preset.model.vision_cfg as { image_size: number }).image_size;
+  const loadAtStart = loadavg()[0]!;
+
+  // 1. prepare
+  let t = performance.now();
+  const rasterProgress = startProgress(io, `rasterising OpenMoji at ${resolution}px`, Math.min(options.limit ?? Infinity, openMojiItems().length));
+  const openMoji = await loadOpenMoji({ resolution, limit: options.limit, onProgress: (done) => rasterProgress.update(done) });
+  rasterProgress.stop();
+  const split = { train: openMoji.split.train.length, val: openMoji.split.val.length, test: openMoji.split.test.length };
+  writeSplitJson(join(options.outDir, "split.json"), openMoji.split);
+  phase("prepare", t);
+  say(`OpenMoji ${openMojiVersion()}: ${openMoji.length} emojis at ${resolution}px (${openMoji.cache.status === "hit" ? "from the cache" : "rasterised and cached"}); split by base emoji: ${split.train} train, ${split.val} val, ${split.test} test`);
+
+  // 2. train
+  t = performance.now();
+  const steps = options.steps ?? preset.training.steps;
+  const warmup = options.steps === undefined ? undefined : Math.min(steps - 1, Math.round((steps * preset.training.warmup) / preset.training.steps));
+  const batchSize = Math.min(options.batchSize ?? preset.training.batchSize, split.train);
+  const { result, steps: stepLog, evals } = await trainWithProgress(
+    {
+      outDir: options.outDir,
+      model: "demo",
+      data: openMoji,
+      seed: options.seed,
+      steps,
+      ...(warmup === undefined ? {} : { warmup }),
+      batchSize,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      timeBudgetMinutes: options.minutes,
+      evalEvery: Math.max(1, Math.ceil(steps / 8)),
+      checkpointEvery: 100,
+    },
+    io,
+  );
+  phase("train", t);
+
+  // 3. evaluate the checkpoint as saved, on the test split
+  t = performance.now();
+  const checkpoint = loadCheckpoint(result.checkpointDir);
+  const set = await openMojiEvalSet(checkpoint.preprocess.size, "test", io, { openMoji });
+  const evaluation = evaluateOnOpenMoji(checkpoint, set, io);
+  phase("evaluate", t);
+
+  // 4. report
+  t = performance.now();
+  const z = evaluation.zeroshot;
+  const r = evaluation.retrieval;
+  const n = r.n_images;
+  const headline: HeadlineMetrics = {
+    zeroshot: { top1: z.top1, top5: z.top5, chance_top1: z.chance_top1, chance_top5: z.chance_top5, n: z.n, classes: z.classes },
+    retrieval: { ...r, "chance_R@1": chanceRecall(n, 1), "chance_R@5": chanceRecall(n, 5), "chance_R@10": chanceRecall(n, 10) },
+  };
+  const examples = await buildExamples(set, evaluation);
+  const referencePath = resolve(repoRoot(), options.referencePath);
+  const reference = readReferenceRun(referencePath);
+  const machine = {
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: availableParallelism(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    load_average_at_start: Number(loadAtStart.toFixed(2)),
+  };
+  const trainConfig = { ...result.run, steps_done: result.steps, stopped_by: result.stoppedBy, final_loss: result.finalLoss ?? NaN, samples_per_s: Number(result.samplesPerSecond.toFixed(1)) };
+  const modelConfig = modelConfigToJson(checkpoint.config);
+  const metrics = {
+    dataset: `OpenMoji ${openMojiVersion()}`,
+    split: "test",
+    n_items: z.n,
+    classes: z.classes,
+    zeroshot: { ...headline.zeroshot, templates: [...ZERO_SHOT_TEMPLATES] },
+    retrieval: {
+      "text_to_image_R@1": r["text_to_image_R@1"], "text_to_image_R@5": r["text_to_image_R@5"], "text_to_image_R@10": r["text_to_image_R@10"],
+      "image_to_text_R@1": r["image_to_text_R@1"], "image_to_text_R@5": r["image_to_text_R@5"], "image_to_text_R@10": r["image_to_text_R@10"],
+      "chance_R@1": headline.retrieval["chance_R@1"], "chance_R@5": headline.retrieval["chance_R@5"], "chance_R@10": headline.retrieval["chance_R@10"],
+      text_to_image_mean_rank: r.text_to_image_mean_rank, text_to_image_median_rank: r.text_to_image_median_rank,
+      image_to_text_mean_rank: r.image_to_text_mean_rank, image_to_text_median_rank: r.image_to_text_median_rank,
+      n_images: r.n_images, n_texts: r.n_texts,
+    },
+    split_sizes: split,
+    train: {
+      preset: "demo", steps: result.steps, planned_steps: result.run.steps, stopped_by: result.stoppedBy, epochs: stepLog.at(-1)?.epoch ?? 0,
+      batch_size: result.run.batchSize, final_loss: result.finalLoss, samples_per_s: result.samplesPerSecond, seed: result.run.seed, threads: result.run.threads,
+      last_val: result.lastEval,
+    },
+    wall_time_s: wall,
+    config: { model: modelConfig, train: result.run },
+    machine,
+    reference: reference === undefined ? null : { path: reference.path, metrics: reference.metrics, wall_time_s: reference.wallTimeSeconds ?? null },
+  };
+  const html = renderReport({
+    title: "Duet demo: a CLIP-style model trained on OpenMoji",
+    generatedAt: new Date().toISOString(),
+    dataset: `OpenMoji ${openMojiVersion()}`,
+    split,
+    wallTime: { ...wall, total: (performance.now() - started) / 1000 }, // the report's own writing is not counted in it
+    metrics: headline,
+    reference,
+    referencePath: options.referencePath,
+    steps: stepLog.filter((s) => !s.skipped).map((s) => ({ step: s.step, loss: s.loss, lr: s.lr, logitScale: s.logit_scale })),
+    evals: evals.map((e) => ({
+      step: e.step,
+      metrics: { "zero-shot top-1": e.zeroshot_top1, "zero-shot top-5": e.zeroshot_top5, "text→image R@5": e["text_to_image_R@5"], "image→text R@5": e["image_to_text_R@5"] },
+    })),
+    modelConfig,
+    trainConfig,
+    machine,
+    zeroShotTemplates: ZERO_SHOT_TEMPLATES,
+    attributionHtml: OPENMOJI_ATTRIBUTION_HTML,
+    ...examples,
+  });
+  writeFileAtomic(join(options.outDir, "report.html"), html);
+  phase("report", t);
+  wall["total"] = (performance.now() - started) / 1000;
+  writeFileAtomic(join(options.outDir, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+
+  if (options.json) io.out(JSON.stringify(metrics));
+  else {
+    const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+    const recall = (way: "text_to_image" | "image_to_text") => [1, 5, 10].map((k) => pct(r[`${way}_R@${k}` as "text_to_image_R@1"])).join(" / ");
+    const chance = [1, 5, 10].map((k) => pct(chanceRecall(n, k))).join(" / ");
+    io.out(`Duet demo: trained the demo model (${(checkpoint.model.numParameters() / 1e6).toFixed(2)}M parameters) on ${split.train} OpenMoji emojis, ${result.steps} steps in ${formatSeconds(wall["train"]!)}${result.stoppedBy === "steps" ? "" : ` (stopped by the ${result.stoppedBy === "time" ? `${options.minutes}-minute budget` : "interrupt"})`}`);
+    io.out(`test split (${z.n} emojis never seen in training):`);
+    io.out(`  zero-shot over ${z.classes} subgroups  top-1 ${pct(z.top1)} (chance ${pct(z.chance_top1)}), top-5 ${pct(z.top5)} (chance ${pct(z.chance_top5)})`);
+    io.out(`  text→image R@1/5/10  ${recall("text_to_image")}  (chance ${chance})`);
+    io.out(`  image→text R@1/5/10  ${recall("image_to_text")}  (chance ${chance})`);
+    io.out(`wrote ${join(options.outDir, "report.html")}, metrics.json, split.json and checkpoint/ in ${formatSeconds(wall["total"]!)}`);
+  }
+  return metrics;
+}

@@ -1,0 +1,111 @@
+/**
+ * The gradient of one contrastive batch, however it is computed:
+ *
+ *   plain              one thread, one chunk: forward both towers with a graph, the loss,
+ *                      backward. The reference the other two are tested against.
+ *   gradient caching   one thread, chunks of `chunkSize` rows (Gao et al. 2021, "Scaling Deep
+ *                      Contrastive Learning Batch Size under Memory Limited Setup"):
+ *                        1. embed every chunk without a graph (noGrad): features only
+ *                        2. the loss over the whole batch, and G = dL/d(features)
+ *                        3. re-run each chunk with a graph, backward(G[chunk])
+ *                      Memory holds one chunk's activations, whatever the batch: a batch of
+ *                      thousands trains where only hundreds fit. The price: a second forward.
+ *   data parallel      the same three steps with the chunks spread over threads (the main
+ *                      thread and workers, data-parallel.ts): with one chunk per thread each
+ *                      keeps its graph and nothing is recomputed; with `chunkSize` smaller
+ *                      than a thread's share, each thread caches gradients over its chunks.
+ *
+ * All three give the same gradients up to float rounding (they sum the same terms in another
+ * order); each is deterministic. Chunk c of a thread's list is chunk (c·threads + thread) of
+ * the batch, and every chunk's forward runs under its own seed (shard.ts).
+ */
+
+import * as A from "@duet/autograd";
+import { concat, type Tensor } from "@duet/tensor";
+import type { CLIP } from "../model/clip.js";
+import { deriveSeed } from "../data/seeds.js";
+import { DataParallelWorkers } from "./data-parallel.js";
+import { featureLoss, lossOnFeatures, type LossKind } from "./feature-loss.js";
+import { encodeChunk, ShardRunner, withSeed, type Chunk, type ChunkPair } from "./shard.js";
+
+export interface StepEngineOptions {
+  /** Threads running shards: 1 = the calling thread only; n > 1 starts n - 1 workers. */
+  shards: number;
+  /** Rows per chunk for gradient caching; null: one chunk per shard. */
+  chunkSize: number | null;
+  loss: LossKind;
+}
+
+/** The chunks of each shard: a partition of rows [0, batch) (see the file comment). */
+export function planChunks(batch: number, chunkSize: number | null, shards: number): Chunk[][] {
+  const plan: Chunk[][] = Array.from({ length: shards }, () => []);
+  if (chunkSize === null || chunkSize * shards >= batch) {
+    for (let s = 0; s < shards; s++) {
+      const a = Math.round((batch * s) / shards);
+      const b = Math.round((batch * (s + 1)) / shards);
+      if (b > a) plan[s]!.push([a, b]);
+    }
+    return plan;
+  }
+  for (let c = 0, a = 0; a < batch; c++, a += chunkSize) plan[c % shards]!.push([a, Math.min(batch, a + chunkSize)]);
+  return plan;
+}
+
+export class StepEngine {
+  private readonly runner: ShardRunner;
+
+  private constructor(
+    readonly model: CLIP,
+    readonly options: StepEngineOptions,
+    private readonly workers: DataParallelWorkers | null,
+  ) {
+    this.runner = new ShardRunner(model);
+  }
+
+  static async create(model: CLIP, options: StepEngineOptions): Promise<StepEngine> {
+    const workers = options.shards > 1 ? await DataParallelWorkers.start(model, options.shards - 1) : null;
+    return new StepEngine(model, options, workers);
+  }
+
+  /**
+   * Adds d(scale · loss)/dθ of one contrastive batch to every parameter's `.grad` and returns
+   * the batch's loss. `seed` makes the chunks' seeds (for Dropout, if a model has it).
+   */
+  async accumulate(images: Tensor, tokens: Tensor, scale: number, seed: number): Promise<number> {
+    const { model, options } = this;
+    const batch = images.shape[0]!;
+    const plan = planChunks(batch, options.chunkSize, options.shards);
+    const seedsOf = (chunks: readonly Chunk[]) => chunks.map(([a]) => deriveSeed(seed, a));
+    if (this.workers === null && plan[0]!.length === 1) {
+      return withSeed(seedsOf(plan[0]!)[0]!, () => {
+        const f = encodeChunk(model, images, tokens, [0, batch]);
+        const loss = lossOnFeatures(model, f.image, f.text, options.loss);
+        const value = loss.item();
+        (scale === 1 ? loss : A.mul(loss, scale)).backward();
+        return value;
+      });
+    }
+    // 1. embed: workers start first, the main thread runs its own shard meanwhile
+    const remote = plan.slice(1).map((chunks, w) => (chunks.length > 0 ? this.workers!.embed(w, images, tokens, chunks, seedsOf(chunks)) : Promise.resolve([])));
+    for (const p of remote) p.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+    const local = this.runner.embed(images, tokens, plan[0]!, seedsOf(plan[0]!));
+    const features = [local, ...(await Promise.all(remote))];
+    // 2. the loss over the whole batch, and its gradient with respect to every row's features
+    const ordered = plan.flatMap((chunks, s) => chunks.map((chunk, c) => ({ chunk, f: features[s]![c]! }))).sort((x, y) => x.chunk[0] - y.chunk[0]);
+    const gather = (pick: (f: ChunkPair<Tensor>) => Tensor) => (ordered.length === 1 ? pick(ordered[0]!.f) : concat(ordered.map((o) => pick(o.f)), 0));
+    const { loss, imageGrad, textGrad } = featureLoss(model, gather((f) => f.image), gather((f) => f.text), options.loss, scale);
+    // 3. every shard back-propagates its rows' slice of the gradient
+    const slices = (chunks: readonly Chunk[]) => chunks.map(([a, b]) => ({ image: imageGrad.slice(0, a, b).contiguous(), text: textGrad.slice(0, a, b).contiguous() }));
+    const pending = plan.slice(1).map((chunks, w) => (chunks.length > 0 ? this.workers!.backward(w, slices(chunks)) : Promise.resolve()));
+    for (const p of pending) p.catch(() => undefined);
+    this.runner.backward(slices(plan[0]!));
+    await Promise.all(pending);
+    // 4. reduce: the workers' gradients onto the main thread's, in worker order
+    this.workers?.addGradients(model);
+    return loss;
+  }
+
+  async close(): Promise<void> {
+    await this.workers?.close();
+  }
+}
