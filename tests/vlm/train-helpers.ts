@@ -19,10 +19,16 @@ export function tinyModel(changes: { vision?: Record<string, unknown>; text?: Re
   };
 }
 
+const made: string[] = [];
+// registered when a test file imports this module (a hook added inside a running test would be ignored)
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A temporary folder, removed after the test file. */
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `duet-${prefix}-`));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  made.push(dir);
   return dir;
 }
 

@@ -87,6 +87,9 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Record<stri
       batchSize,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       timeBudgetMinutes: options.minutes,
+      // the preset's length is a ceiling: the steps are fitted to the budget on this machine,
+      // so the cosine schedule ends on time (a smoke run's explicit --steps is kept as given)
+      fitStepsToBudget: options.steps === undefined,
       evalEvery: Math.max(1, Math.ceil(steps / 8)),
       checkpointEvery: 100,
     },

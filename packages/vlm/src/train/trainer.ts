@@ -80,6 +80,8 @@ function allFinite(tensors: Iterable<Tensor>): boolean {
 /** `fitStepsToBudget` leaves the first steps (JIT compilation) out of its timing, then fits after a few more. */
 const FIT_SKIP_STEPS = 2;
 const FIT_FIRST_AT = 6;
+/** Fractions of the run at which the length is fitted again (after the first fit). */
+const REFIT_AT = [0, 0.3, 0.6];
 
 /**
  * How many steps fit: those done, plus what the remaining seconds hold at `secondsPerStep`,
@@ -165,8 +167,9 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
   let finalLoss: number | null = null;
   const firstStep = step;
   let stepSeconds = 0;
-  let timedFrom = 0; // when the steps timed by fitStepsToBudget began
+  let timedFrom = { time: 0, step: 0 }; // where the steps timed by fitStepsToBudget began
   let refitAt = -1;
+  let refits = 0;
   let samplesThisCall = 0;
   try {
     while (step < run.steps) {
@@ -181,17 +184,20 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
         break;
       }
       if (fitToBudget && (step - firstStep === FIT_FIRST_AT || step === refitAt)) {
-        // The run's length from the time per step so far (the first steps, which compile, left
-        // out); fitted twice — early, and again at 30% with more steps timed — so the cosine
-        // schedule ends when the budget does.
-        const perStep = (performance.now() - timedFrom) / 1000 / (step - firstStep - FIT_SKIP_STEPS); // wall time: evaluations and checkpoints count
+        // The run's length from the time per step (the first steps, which compile, left out);
+        // fitted early, then again at 30% and 60% of the way, so the cosine schedule ends when
+        // the budget does even if the machine's load changes.
+        // wall time since the previous fit (evaluations and checkpoints count): the current pace
+        const perStep = (performance.now() - timedFrom.time) / 1000 / (step - timedFrom.step);
+        timedFrom = { time: performance.now(), step };
         const fitted = fitSteps(step, perStep, budget - (performance.now() - wallStart) / 1000, options.steps);
         if (fitted !== run.steps) {
           run.steps = fitted;
           if (run.warmup >= fitted) run.warmup = Math.floor(fitted / 10);
           schedule = cosineLr(run.lr, run.warmup, run.steps);
         }
-        refitAt = step === refitAt ? -1 : Math.max(step + 1, Math.round(0.3 * run.steps));
+        refits++;
+        refitAt = refits < REFIT_AT.length ? Math.max(step + 1, Math.round(REFIT_AT[refits]! * run.steps)) : -1;
         log(`time budget: ${run.steps} steps fit in ${run.timeBudgetMinutes} min at ${perStep.toFixed(2)} s per step`);
       }
       const t0 = performance.now();
@@ -249,7 +255,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
       }
       if (run.evalEvery > 0 && step % run.evalEvery === 0) evaluate();
       if (run.checkpointEvery > 0 && step % run.checkpointEvery === 0) save();
-      if (step - firstStep === FIT_SKIP_STEPS) timedFrom = performance.now();
+      if (step - firstStep === FIT_SKIP_STEPS) timedFrom = { time: performance.now(), step };
     }
     if (run.evalEvery > 0 && lastEval?.step !== step) evaluate();
     save();
