@@ -6,6 +6,8 @@
  * and token ids.
  */
 
+import { newSharedArrayBuffer } from "./shared-memory.js";
+
 export type DType = "float32" | "float64" | "int32";
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
@@ -48,7 +50,7 @@ export function sharesLargeBuffers(): boolean {
 export function allocate(dtype: DType, length: number, shared = false): TypedArray {
   const bytes = length * BYTES_PER_ELEMENT[dtype];
   if ((shared && hasShared) || (shareLargeBuffers && bytes >= SHARED_MIN_BYTES)) {
-    const buffer = new SharedArrayBuffer(bytes);
+    const buffer = newSharedArrayBuffer(bytes); // counted: see shared-memory.ts
     switch (dtype) {
       case "float32":
         return new Float32Array(buffer);

@@ -21,3 +21,4 @@ export * from "./ops/tri.js";
 export * from "./ops/onehot.js";
 export * from "./ops/normalize.js";
 export * from "./pool/threads.js";
+export * from "./shared-memory.js";

@@ -11,7 +11,7 @@ import { allocate, promoteTypes, type TypedArray } from "../dtype.js";
 import { TensorError, fmtShape } from "../errors.js";
 import { broadcastShapes, broadcastStrides, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { getNumThreads, isShared, parallelFor } from "../pool/threads.js";
+import { getNumThreads, isShared, parallelFor, sharedCopy } from "../pool/threads.js";
 import { gemmParams, gemmUnitCount } from "../pool/kernels.js";
 
 /**
@@ -163,8 +163,3 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return p.out;
 }
 
-function sharedCopy(data: TypedArray): TypedArray {
-  const copy = new (data.constructor as Float32ArrayConstructor)(new SharedArrayBuffer(data.byteLength)) as TypedArray;
-  copy.set(data);
-  return copy;
-}

@@ -18,6 +18,7 @@
  */
 
 import { setShareLargeBuffers } from "../dtype.js";
+import { newSharedArrayBuffer } from "../shared-memory.js";
 import { TensorError } from "../errors.js";
 import { runKernel, type KernelName } from "./kernels.js";
 
@@ -195,7 +196,7 @@ export function isShared(data: ArrayBufferView): boolean {
 
 /** A copy of `data` on shared memory (same type and length), for a job's small operands. */
 export function sharedCopy<T extends Float32Array | Float64Array | Int32Array>(data: T): T {
-  const copy = new (data.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(data.byteLength));
+  const copy = new (data.constructor as new (buffer: SharedArrayBuffer) => T)(newSharedArrayBuffer(data.byteLength));
   copy.set(data);
   return copy;
 }

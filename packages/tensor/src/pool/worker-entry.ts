@@ -5,6 +5,7 @@
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { runKernel, type KernelName } from "./kernels.js";
+import { noteSharedReceived } from "../shared-memory.js";
 
 interface Job {
   kernel: KernelName;
@@ -28,6 +29,10 @@ for (;;) {
     continue;
   }
   const job = received.message as Job;
+  // this thread's copies of the buffers keep them alive until it collects (see shared-memory.ts)
+  let bytes = 0;
+  for (const b of job.buffers) bytes += b.byteLength;
+  noteSharedReceived(bytes);
   try {
     runKernel(job.kernel, job.buffers, job.params, job.start, job.end);
   } catch (error) {
