@@ -6,6 +6,7 @@
  */
 
 import type { BinaryKernel } from "./binary-kernels.js";
+import { fastExp } from "./fastexp.js";
 import { ERF_SMALL_MAX, erfcRatio, erfSmall, expMinusSquare, sigmoidScalar } from "./special.js";
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -28,6 +29,17 @@ function geluSlope(v: number): number {
   return (u > 0 ? 1 - tail : tail) + v * INV_SQRT_2PI * e;
 }
 
+/** geluSlope to float32 accuracy: both exponentials by fastExp (see erfcFloat32 in special.ts). */
+function geluSlopeFloat32(v: number): number {
+  const u = v * Math.SQRT1_2;
+  const a = Math.abs(u);
+  if (!(a < Infinity)) return NaN; // NaN, and ±∞ (∞ · φ(∞) is ∞ · 0), as the float64 path and PyTorch give
+  const e = fastExp(-a * a);
+  if (a <= ERF_SMALL_MAX) return 0.5 + 0.5 * erfSmall(u) + v * INV_SQRT_2PI * e;
+  const tail = 0.5 * e * erfcRatio(a);
+  return (u > 0 ? 1 - tail : tail) + v * INV_SQRT_2PI * e;
+}
+
 export const ACTIVATION_BACKWARD_KERNELS = {
   /** dx = dy where y > 0, else 0 (saved: y) */
   reluBackward(s, si, sStep, g, gi, gStep, z, zi, n) {
@@ -43,6 +55,10 @@ export const ACTIVATION_BACKWARD_KERNELS = {
   },
   /** dx = dy (Φ(x) + x φ(x)) (saved: x) */
   geluBackward(s, si, sStep, g, gi, gStep, z, zi, n) {
+    if (z instanceof Float32Array) {
+      for (const end = zi + n; zi < end; zi++, si += sStep, gi += gStep) z[zi] = g[gi]! * geluSlopeFloat32(s[si]!);
+      return;
+    }
     for (const end = zi + n; zi < end; zi++, si += sStep, gi += gStep) z[zi] = g[gi]! * geluSlope(s[si]!);
   },
   /** dx = dy ((1 + t)/2 + x (1 - t²) √(2/π) (1 + 3·0.044715 x²) / 2), t = tanh(√(2/π) (x + 0.044715 x³)) (saved: x) */

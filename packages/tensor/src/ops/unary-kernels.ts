@@ -8,7 +8,7 @@
  */
 
 import type { TypedArray } from "../dtype.js";
-import { erfcScalar, erfScalar, sigmoidScalar, softplusScalar } from "./special.js";
+import { erfcFloat32, erfcScalar, erfScalar, sigmoidScalar, softplusScalar } from "./special.js";
 
 /** dst[j + k] = f(src[i + k*step]) for k in [0, n). */
 export type UnaryKernel = (src: TypedArray, i: number, step: number, dst: TypedArray, j: number, n: number, args: ArrayLike<number>) => void;
@@ -76,6 +76,11 @@ export const UNARY_KERNELS = {
   },
   /** y = 0.5 x erfc(-x/√2) = x Φ(x) */
   gelu(src, i, step, dst, j, n) {
+    if (dst instanceof Float32Array) {
+      // float32 results: e^(-u²) by fastExp (special.ts, erfcFloat32)
+      for (const end = j + n; j < end; j++, i += step) { const v = src[i]!; dst[j] = 0.5 * v * erfcFloat32(-v * Math.SQRT1_2); }
+      return;
+    }
     for (const end = j + n; j < end; j++, i += step) { const v = src[i]!; dst[j] = 0.5 * v * erfcScalar(-v * Math.SQRT1_2); }
   },
   /** y = x sigmoid(2 √(2/π) (x + 0.044715 x³)) */
