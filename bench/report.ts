@@ -1,4 +1,11 @@
-/** Turning benchmark records into the printed table and the SVG plot. */
+/**
+ * Turning benchmark records into the printed table and the SVG plot, and the helpers every
+ * benchmark script shares: the median, the machine's description, atomic writes, and the
+ * table block between markers in bench/README.md.
+ */
+
+import { writeFileSync, readFileSync, renameSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 
 export interface BenchRecord {
   bench: "matmul" | "softmax";
@@ -88,4 +95,49 @@ export function renderSvg(records: BenchRecord[], machine: { cpu: string; cores:
     .join("");
   const footer = `<text x="60" y="${y0 + 10}" font-size="11" fill="#555">${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date.slice(0, 10)}</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y0 + 25}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join("")}${legend}${footer}</svg>\n`;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  node: string;
+  date: string;
+  /** 1, 5 and 15-minute load averages when the run began: above the core count, others were running too. */
+  load_average: number[];
+}
+
+export function machineInfo(): Machine {
+  return { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version, date: new Date().toISOString(), load_average: loadavg().map((l) => Number(l.toFixed(2))) };
+}
+
+/** "Measured 2026-11-26 on AMD EPYC, 2 cores, Node v20 (9 rounds)." */
+export function measuredLine(machine: Machine, detail: string): string {
+  return `Measured ${machine.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${detail}).`;
+}
+
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/**
+ * Puts `body` between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in the markdown file at
+ * `path`; false (and the file untouched) when the markers are missing.
+ */
+export function replaceMarkedBlock(path: string, name: string, body: string): boolean {
+  const text = readFileSync(path, "utf8");
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return false;
+  writeAtomic(path, `${text.slice(0, i)}${begin}\n${body}\n${end}${text.slice(j + end.length)}`);
+  return true;
 }

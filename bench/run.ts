@@ -13,7 +13,7 @@
  */
 
 import { cpus } from "node:os";
-import { writeFileSync, readFileSync, renameSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -21,7 +21,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import {
   Generator, getNumThreads, matmul, matmulNaive, randn, setNumThreads, shutdownThreads, softmax, softmaxNaive, type Tensor,
 } from "../packages/tensor/src/index.js";
-import { renderSvg, renderTable, type BenchRecord } from "./report.js";
+import { machineInfo, measuredLine, median, renderSvg, renderTable, replaceMarkedBlock, writeAtomic, type BenchRecord } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -63,12 +63,6 @@ function timeOnce(fn: () => void): number {
   const t0 = performance.now();
   fn();
   return performance.now() - t0;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Runs all impls of one case interleaved; returns min and median per impl. */
@@ -173,7 +167,7 @@ async function main(): Promise<void> {
 
   await shutdownThreads();
 
-  const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version, date: new Date().toISOString(), rounds, quick };
+  const machine = { ...machineInfo(), rounds, quick };
   const table = renderTable(records);
   console.log("\n" + table);
 
@@ -181,23 +175,8 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   writeAtomic(join(resultsDir, "latest.json"), JSON.stringify({ machine, records }, null, 2) + "\n");
   writeAtomic(join(resultsDir, "latest.svg"), renderSvg(records, machine));
-  const readmePath = join(here, "README.md");
-  const readme = readFileSync(readmePath, "utf8");
-  const begin = "<!-- bench:begin -->";
-  const end = "<!-- bench:end -->";
-  const i = readme.indexOf(begin);
-  const j = readme.indexOf(end);
-  if (i >= 0 && j > i) {
-    const block = `${begin}\nMeasured ${machine.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${rounds} rounds${quick ? ", --quick" : ""}).\n\n${table}\n${end}`;
-    writeAtomic(readmePath, readme.slice(0, i) + block + readme.slice(j + end.length));
-  }
+  replaceMarkedBlock(join(here, "README.md"), "bench", `${measuredLine(machine, `${rounds} rounds${quick ? ", --quick" : ""}`)}\n\n${table}`);
   console.log(`\nwrote bench/results/latest.json, bench/results/latest.svg, bench/README.md`);
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 await main();

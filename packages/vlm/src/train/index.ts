@@ -3,7 +3,7 @@
  * parallelism (StepEngine), training checkpoints, and OpenMoji evaluation.
  */
 
-export { fitSteps, trainClip, type TrainResult } from "./trainer.js";
+export { fitSteps, trainClip, trainStep, type StepBatch, type StepParts, type TrainResult } from "./trainer.js";
 export {
   DEFAULT_DATA_PARALLEL,
   RUN_KEYS_FIXED_ON_RESUME,

@@ -77,6 +77,56 @@ function allFinite(tensors: Iterable<Tensor>): boolean {
   return true;
 }
 
+/** What one optimiser step works with (see trainStep). */
+export interface StepParts {
+  model: CLIP;
+  engine: StepEngine;
+  optimizer: AdamW;
+  params: Variable[];
+  gradClipNorm: number | null;
+}
+
+/** One contrastive batch of a step: its images and tokens, its size, and the seed of its chunking. */
+export interface StepBatch {
+  images: Tensor;
+  tokens: Tensor;
+  samples: number;
+  seed: number;
+}
+
+/**
+ * One optimiser step, the body of trainClip's loop (and what `pnpm bench:train` times):
+ * gradients of `accumulation` batches summed with weight 1/k, the global norm, then — when the
+ * loss and the norm are finite — the clip, AdamW and the logit-scale clamp; otherwise the
+ * gradients are dropped and nothing changes. The caller sets the learning rate.
+ */
+export async function trainStep(
+  parts: StepParts,
+  accumulation: number,
+  nextBatch: (micro: number) => Promise<StepBatch>,
+): Promise<{ loss: number; norm: number; finite: boolean; samples: number }> {
+  const { model, engine, optimizer, params } = parts;
+  model.zeroGrad();
+  let lossSum = 0;
+  let samples = 0;
+  for (let micro = 0; micro < accumulation; micro++) {
+    const batch = await nextBatch(micro);
+    lossSum += await engine.accumulate(batch.images, batch.tokens, 1 / accumulation, batch.seed);
+    samples += batch.samples;
+  }
+  const loss = lossSum / accumulation;
+  const norm = gradNorm(params);
+  const finite = Number.isFinite(loss) && Number.isFinite(norm);
+  if (finite) {
+    if (parts.gradClipNorm !== null) clipGradNorm(params, parts.gradClipNorm);
+    optimizer.step();
+    model.clampLogitScale();
+  } else {
+    model.zeroGrad();
+  }
+  return { loss, norm, finite, samples };
+}
+
 /** `fitStepsToBudget` leaves the first steps (JIT compilation) out of its timing, then fits after a few more. */
 const FIT_SKIP_STEPS = 2;
 const FIT_FIRST_AT = 6;
@@ -203,27 +253,11 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
       const t0 = performance.now();
       const lr = schedule(step);
       assignLearningRate(optimizer, lr);
-      model.zeroGrad();
-      let lossSum = 0;
-      let samples = 0;
-      for (let micro = 0; micro < run.accumulation; micro++) {
+      const { loss, norm, finite, samples } = await trainStep({ model, engine, optimizer, params, gradClipNorm: run.gradClipNorm }, run.accumulation, async (micro) => {
         const batch = await loader.next();
-        const seed = deriveSeed(run.seed, CHUNK_STREAM, step, micro);
-        lossSum += await engine.accumulate(batch.data.images, batch.data.tokens, 1 / run.accumulation, seed);
-        samples += batch.indices.length;
-      }
-      const loss = lossSum / run.accumulation;
-      const norm = gradNorm(params);
-      const finite = Number.isFinite(loss) && Number.isFinite(norm);
-      if (finite) {
-        if (run.gradClipNorm !== null) clipGradNorm(params, run.gradClipNorm);
-        optimizer.step();
-        model.clampLogitScale();
-        nanStreak = 0;
-      } else {
-        model.zeroGrad();
-        nanStreak++;
-      }
+        return { ...batch.data, samples: batch.indices.length, seed: deriveSeed(run.seed, CHUNK_STREAM, step, micro) };
+      });
+      nanStreak = finite ? 0 : nanStreak + 1;
       step++;
       samplesSeen += samples;
       const seconds = (performance.now() - t0) / 1000;
