@@ -97,6 +97,21 @@ describe("matmul: properties", () => {
     );
   });
 
+  it("long inner dims (sliced by 512, each slice adding into C) equal the naive product, any layout", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 500, max: 1700 }), fc.integer({ min: 1, max: 9 }), fc.constantFrom("float32" as const, "float64" as const)).chain(([m, k, n, dtype]) =>
+          fc.tuple(tensorOfShapeArb([m, k], { dtype }), tensorOfShapeArb([k, n], { dtype })),
+        ),
+        ([a, b]) => {
+          const tol = a.dtype === "float64" ? 1e-12 : 2e-5;
+          expectClose(matmul(a, b), matmulNaive(a, b), { rtol: tol, atol: tol });
+        },
+      ),
+      { seed: 44, numRuns: 40 },
+    );
+  });
+
   it("(AB)^T = B^T A^T", () => {
     fc.assert(
       fc.property(
