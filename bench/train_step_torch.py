@@ -21,36 +21,22 @@ __init__ cannot import, so its model and loss modules are loaded past it, with t
 torchvision name they import (FrozenBatchNorm2d, ResNet towers only) stubbed.
 """
 
-import importlib
-import importlib.util
 import json
 import math
 import resource
 import sys
 import time
-import types
+from pathlib import Path
 
 import torch
 
 
 def open_clip_modules():
-    try:
-        import open_clip
+    """open_clip's model and loss modules (past its package __init__ when torchvision is missing)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    from open_clip_import import import_open_clip
 
-        return open_clip.model, open_clip.loss
-    except Exception:  # ImportError, or a torchvision built for another torch
-        for name in [n for n in sys.modules if n == "open_clip" or n.startswith(("open_clip.", "torchvision"))]:
-            del sys.modules[name]
-    found = importlib.util.find_spec("open_clip")
-    if found is None:
-        raise ImportError("open_clip_torch is not installed")
-    package = types.ModuleType("open_clip")
-    package.__path__ = list(found.submodule_search_locations)
-    misc = types.ModuleType("torchvision.ops.misc")
-    misc.FrozenBatchNorm2d = type("FrozenBatchNorm2d", (), {})
-    stubs = {"torchvision": types.ModuleType("torchvision"), "torchvision.ops": types.ModuleType("torchvision.ops"), "torchvision.ops.misc": misc}
-    sys.modules.update({"open_clip": package, **stubs})
-    return importlib.import_module("open_clip.model"), importlib.import_module("open_clip.loss")
+    return import_open_clip("model", "loss")
 
 
 def synthetic_batch(config, batch, generator):

@@ -41,13 +41,11 @@ load_state_dict(strict=True), computes the features with PyTorch and writes the 
 duet-saved/open_clip_check.json (+ open_clip_features.safetensors).
 """
 
-import importlib.util
 import json
 import math
 import os
 import subprocess
 import sys
-import types
 from importlib.metadata import version
 from pathlib import Path
 
@@ -60,6 +58,9 @@ import torch.nn.functional as F
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from open_clip_import import import_open_clip  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "clip"
 SEED = 20250101
@@ -67,29 +68,7 @@ CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 
-def import_open_clip():
-    """open_clip's model, transformer, loss and tokenizer modules without the package __init__
-    (which imports torchvision, broken against this torch build); torchvision's
-    FrozenBatchNorm2d, imported by open_clip.utils for ResNet towers only, is stubbed."""
-    spec = importlib.util.find_spec("open_clip")
-    pkg = types.ModuleType("open_clip")
-    pkg.__path__ = list(spec.submodule_search_locations)
-    sys.modules["open_clip"] = pkg
-    tv, ops, misc = (types.ModuleType(n) for n in ("torchvision", "torchvision.ops", "torchvision.ops.misc"))
-
-    class FrozenBatchNorm2d:  # never used by ViT towers
-        pass
-
-    misc.FrozenBatchNorm2d = FrozenBatchNorm2d
-    sys.modules.update({"torchvision": tv, "torchvision.ops": ops, "torchvision.ops.misc": misc})
-    import open_clip.loss as oc_loss
-    import open_clip.model as oc_model
-    import open_clip.tokenizer as oc_tokenizer
-
-    return oc_model, oc_loss, oc_tokenizer
-
-
-oc_model, oc_loss, oc_tokenizer = import_open_clip()
+oc_model, oc_loss, oc_tokenizer = import_open_clip("model", "loss", "tokenizer")
 VERSIONS = {
     "torch": torch.__version__,
     "numpy": np.__version__,
