@@ -28,7 +28,7 @@ import { trainWithProgress } from "./training.js";
 
 export interface DemoOptions {
   outDir: string;
-  /** Training time budget in minutes (a safety net: the preset is sized to finish well inside it). */
+  /** Training time budget in minutes: without `steps`, training runs as many steps as fit in it. */
   minutes: number;
   /** Fewer steps than the preset's (smoke runs); the warmup shrinks in proportion. */
   steps?: number;
@@ -82,13 +82,14 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Record<stri
       model: "demo",
       data: openMoji,
       seed: options.seed,
-      steps,
+      // without --steps: the preset's length to start, then as many steps as the budget holds
+      ...(options.steps === undefined ? {} : { steps }),
       ...(warmup === undefined ? {} : { warmup }),
       batchSize,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       timeBudgetMinutes: options.minutes,
-      // the preset's length is a ceiling: the steps are fitted to the budget on this machine,
-      // so the cosine schedule ends on time (a smoke run's explicit --steps is kept as given)
+      // the steps are fitted to the budget on this machine (timed after a few steps, refitted
+      // at 30% and 60%), so the cosine schedule ends on time; a smoke run's --steps is kept as given
       fitStepsToBudget: options.steps === undefined,
       evalEvery: Math.max(1, Math.ceil(steps / 8)),
       checkpointEvery: 100,

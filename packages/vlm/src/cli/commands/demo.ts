@@ -7,7 +7,7 @@ import { runEngineDemo } from "./demo-engine.js";
 const USAGE = `usage: duet demo [--out DIR] [--minutes N] [--steps N] [--json]
 
 The main job: prepares OpenMoji (rasterised and cached on the first run), trains the default
-CLIP-style model on it (the preset's steps or --minutes, whichever ends first), evaluates
+CLIP-style model on it (as many steps as fit in --minutes, timed as it goes), evaluates
 it on the held-out test split (zero-shot classification over OpenMoji's subgroups,
 text-image retrieval) and writes
   DIR/report.html     a self-contained report: curves, similarity matrix, examples, metrics
@@ -16,7 +16,8 @@ text-image retrieval) and writes
   DIR/checkpoint/     the model (usable by duet embed, classify, eval, index, search)
 
   --out DIR           where to write (default runs/demo)
-  --minutes N         training time budget in minutes (default 5; training stops cleanly)
+  --minutes N         training time budget in minutes (default 5): the run's length and its
+                      cosine schedule are fitted to it; training stops cleanly at the end
   --steps N           train this many steps instead of the preset's (quick and CI smoke runs)
   --seed N            seed (default 0)
   --threads N         threads (default: all cores)
