@@ -127,10 +127,18 @@ function gemmPacked(g: GemmArgs, row0: number, rowEnd: number, accumulate: boole
       const validRows = Math.min(3, rows - 3 * q);
       if (accumulate) {
         // a later slice of K: start from what the earlier slices left in C
-        const t = loadEdge(c, r0, crs, validRows, cols);
-        c00 = t[0]!; c01 = t[1]!; c02 = t[2]!; c03 = t[3]!;
-        c10 = t[4]!; c11 = t[5]!; c12 = t[6]!; c13 = t[7]!;
-        c20 = t[8]!; c21 = t[9]!; c22 = t[10]!; c23 = t[11]!;
+        if (validRows === 3 && cols === 4) {
+          const r1 = r0 + crs;
+          const r2 = r1 + crs;
+          c00 = c[r0]!; c01 = c[r0 + 1]!; c02 = c[r0 + 2]!; c03 = c[r0 + 3]!;
+          c10 = c[r1]!; c11 = c[r1 + 1]!; c12 = c[r1 + 2]!; c13 = c[r1 + 3]!;
+          c20 = c[r2]!; c21 = c[r2 + 1]!; c22 = c[r2 + 2]!; c23 = c[r2 + 3]!;
+        } else {
+          const t = loadEdge(c, r0, crs, validRows, cols);
+          c00 = t[0]!; c01 = t[1]!; c02 = t[2]!; c03 = t[3]!;
+          c10 = t[4]!; c11 = t[5]!; c12 = t[6]!; c13 = t[7]!;
+          c20 = t[8]!; c21 = t[9]!; c22 = t[10]!; c23 = t[11]!;
+        }
       }
       let pa = q * panelA;
       for (let pb = bBase; pb < end; pb = (pb + 4) | 0, pa = (pa + 3) | 0) {
@@ -172,6 +180,9 @@ function storeEdge(
   c10: number, c11: number, c12: number, c13: number,
   c20: number, c21: number, c22: number, c23: number,
 ): void {
-  const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23];
-  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) c[r0 + r * crs + k] = tile[4 * r + k]!;
+  const t = EDGE;
+  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
+  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
+  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
+  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) c[r0 + r * crs + k] = t[4 * r + k]!;
 }
