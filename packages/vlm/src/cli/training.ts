@@ -1,6 +1,6 @@
 /**
  * trainClip with the CLI around it, shared by `duet train` and `duet demo`: a progress bar of
- * the steps (loss, lr, logit scale, samples/s, ETA), the trainer's log lines and evaluations on
+ * the steps (epoch, loss, lr, logit scale, samples/s, ETA), the trainer's log lines and evaluations on
  * stderr, and Ctrl-C stopping the run cleanly after the current step (with a final checkpoint)
  * instead of killing it. The steps and evaluations are kept for the report.
  */
@@ -32,8 +32,9 @@ export async function trainWithProgress(options: Omit<TrainClipOptions, "signal"
       {
         onStep(record) {
           steps.push(record);
-          progress ??= startProgress(io, "training", record.total_steps, { fields: ["loss", "lr", "scale", "speed"], silent: quiet, everySeconds: 15, initial: record.step - 1 });
+          progress ??= startProgress(io, "training", record.total_steps, { fields: ["epoch", "loss", "lr", "scale", "speed"], silent: quiet, everySeconds: 15, initial: record.step - 1 });
           progress.update(record.step, {
+            epoch: record.epoch.toFixed(2),
             loss: record.loss.toFixed(3),
             lr: record.lr.toExponential(1),
             scale: record.logit_scale.toFixed(1),
