@@ -64,10 +64,12 @@ export interface TrainPreset {
  * In four minutes a small model that sees each emoji ~10 times beats a bigger one that sees it
  * 3 times; batch 128 gives twice the updates of 256 at equal retrieval; the random crops cost
  * a little throughput and lifted zero-shot top-1 in both seeds tried (the concept, not the
- * caption). The chosen preset, 269 steps in 224 s (load ~2): test split zero-shot top-1 4.2 %
- * (chance 0.8 %), top-5 15.9 % (4.2 %); text→image R@1 / 5 / 10 12.6 / 31.7 / 41.8 % (chance
- * 0.2 / 0.9 / 1.8 %). Without a time budget the preset runs `steps` (about 3.5 min here);
- * `duet demo` fits the steps to its budget instead (fitStepsToBudget).
+ * caption). Without a time budget the preset runs `steps` (about 3 min here); `duet demo`
+ * runs as many steps as fit in its 5-minute budget instead (fitStepsToBudget): 402 steps in
+ * 293 s on the quiet machine after the engine work of session 2, test split zero-shot top-1
+ * 4.2 % (chance 0.8 %), top-5 13.0 % (4.2 %); text→image R@1 / 5 / 10 17.4 / 37.0 / 47.1 %
+ * (chance 0.2 / 0.9 / 1.8 %), the same to the digit as open_clip on the same batches
+ * (bench/results/reference-train.json).
  */
 const DEMO: TrainPreset = {
   name: "demo",
