@@ -66,7 +66,7 @@ export interface TrainPreset {
  * a little throughput and lifted zero-shot top-1 in both seeds tried (the concept, not the
  * caption). Without a time budget the preset runs `steps` (about 3 min here); `duet demo`
  * runs as many steps as fit in its 5-minute budget instead (fitStepsToBudget): 402 steps in
- * 293 s on the quiet machine after the engine work of session 2, test split zero-shot top-1
+ * 293 s on the quiet machine (seed 0), test split zero-shot top-1
  * 4.2 % (chance 0.8 %), top-5 13.0 % (4.2 %); text→image R@1 / 5 / 10 17.4 / 37.0 / 47.1 %
  * (chance 0.2 / 0.9 / 1.8 %), the same to the digit as open_clip on the same batches
  * (bench/results/reference-train.json).
