@@ -5,7 +5,7 @@
  * worker-entry.ts does after its wake-up.
  */
 
-import { runKernel, type KernelName } from "@duet/tensor";
+import { noteSharedReceived, runKernel, type KernelName } from "@duet/tensor";
 import { writeErrorSlot, type ErrorSlot } from "./pool-host.js";
 
 /** Control slots after the 64 per-worker counters (threads.ts). */
@@ -33,6 +33,10 @@ scope.onmessage = (event) => {
     errorSlot = message.workerData.errorPort;
     return;
   }
+  // this worker's handles keep the job's shared buffers alive until it collects (shared-memory.ts)
+  let bytes = 0;
+  for (const b of message.buffers) bytes += b.byteLength;
+  noteSharedReceived(bytes);
   try {
     runKernel(message.kernel, message.buffers, message.params, message.start, message.end);
   } catch (error) {
