@@ -11,6 +11,7 @@ import { softmaxRows, logSoftmaxRows, softmaxBackwardRows, logSoftmaxBackwardRow
 import { binaryUnits, unaryUnits } from "../ops/elementwise-kernel.js";
 import { layerNormBackwardRows, layerNormParamGradColumns, layerNormRows } from "../ops/layernorm-kernel.js";
 import { sumColumns } from "../ops/reduce-kernels.js";
+import { noteSharedReceived } from "../shared-memory.js";
 
 export type KernelName =
   | "gemm"
@@ -58,6 +59,27 @@ export function runKernel(name: KernelName, buffers: ArrayBufferView[], params: 
     default:
       throw new Error(`runKernel: unknown kernel "${String(name)}"`);
   }
+}
+
+/** A job as posted to a pool worker: the kernel, its buffers and numbers, and this worker's range. */
+export interface PoolJob {
+  kernel: KernelName;
+  buffers: ArrayBufferView[];
+  params: number[];
+  start: number;
+  end: number;
+}
+
+/**
+ * Runs a job a pool worker received (Node's worker-entry.ts and the browser's pool worker):
+ * first counts its buffers, since this thread's handles keep them alive until it collects
+ * (shared-memory.ts), then runs its range.
+ */
+export function runPoolJob(job: PoolJob): void {
+  let bytes = 0;
+  for (const b of job.buffers) bytes += b.byteLength;
+  noteSharedReceived(bytes);
+  runKernel(job.kernel, job.buffers, job.params, job.start, job.end);
 }
 
 /**

@@ -20,7 +20,7 @@
 import { setShareLargeBuffers } from "../dtype.js";
 import { newSharedArrayBuffer } from "../shared-memory.js";
 import { TensorError } from "../errors.js";
-import { runKernel, type KernelName } from "./kernels.js";
+import { runKernel, type KernelName, type PoolJob } from "./kernels.js";
 
 /** Control array slots: [0, MAX_WORKERS) job counters per worker, then DONE, ERROR. */
 const MAX_WORKERS = 64;
@@ -84,7 +84,7 @@ function node(): NodeBits | null {
 }
 
 /** The kernels a host's workers run, by name (Node's worker-entry.ts imports them directly). */
-export { runKernel, type KernelName } from "./kernels.js";
+export { runKernel, runPoolJob, type KernelName, type PoolJob } from "./kernels.js";
 
 /** What a host lends the pool: Node's worker_threads, or a browser's Web Workers. */
 export type ThreadHost = NodeBits;
@@ -245,7 +245,8 @@ export function parallelFor(
   Atomics.store(ctrl, ERROR, 0);
   const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.round((units * t) / threads));
   for (let w = 0; w < threads - 1; w++) {
-    p.workers[w]!.postMessage({ kernel, buffers, params, start: bounds[w + 1], end: bounds[w + 2] });
+    const job: PoolJob = { kernel, buffers, params, start: bounds[w + 1]!, end: bounds[w + 2]! };
+    p.workers[w]!.postMessage(job);
     Atomics.add(ctrl, w, 1);
     Atomics.notify(ctrl, w);
   }

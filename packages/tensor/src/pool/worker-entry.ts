@@ -4,16 +4,7 @@
  */
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
-import { runKernel, type KernelName } from "./kernels.js";
-import { noteSharedReceived } from "../shared-memory.js";
-
-interface Job {
-  kernel: KernelName;
-  buffers: ArrayBufferView[];
-  params: number[];
-  start: number;
-  end: number;
-}
+import { runPoolJob, type PoolJob } from "./kernels.js";
 
 const { control, index, errorPort } = workerData as { control: Int32Array; index: number; errorPort: MessagePort };
 const DONE = 64;
@@ -28,13 +19,8 @@ for (;;) {
     seen = Atomics.load(control, index);
     continue;
   }
-  const job = received.message as Job;
-  // this thread's copies of the buffers keep them alive until it collects (see shared-memory.ts)
-  let bytes = 0;
-  for (const b of job.buffers) bytes += b.byteLength;
-  noteSharedReceived(bytes);
   try {
-    runKernel(job.kernel, job.buffers, job.params, job.start, job.end);
+    runPoolJob(received.message as PoolJob);
   } catch (error) {
     errorPort.postMessage(error instanceof Error ? error.message : String(error));
     Atomics.store(control, ERROR, 1);

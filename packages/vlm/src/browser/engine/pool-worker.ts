@@ -5,22 +5,14 @@
  * worker-entry.ts does after its wake-up.
  */
 
-import { noteSharedReceived, runKernel, type KernelName } from "@duet/tensor";
+import { runPoolJob, type PoolJob } from "@duet/tensor";
 import { writeErrorSlot, type ErrorSlot } from "./pool-host.js";
 
 /** Control slots after the 64 per-worker counters (threads.ts). */
 const DONE = 64;
 const ERROR = 65;
 
-interface Job {
-  kernel: KernelName;
-  buffers: ArrayBufferView[];
-  params: number[];
-  start: number;
-  end: number;
-}
-
-type Message = { type: "init"; workerData: { control: Int32Array; index: number; errorPort: ErrorSlot } } | Job;
+type Message = { type: "init"; workerData: { control: Int32Array; index: number; errorPort: ErrorSlot } } | PoolJob;
 
 const scope = globalThis as unknown as { onmessage: ((event: MessageEvent<Message>) => void) | null; postMessage(message: unknown): void };
 let control: Int32Array | null = null;
@@ -33,12 +25,8 @@ scope.onmessage = (event) => {
     errorSlot = message.workerData.errorPort;
     return;
   }
-  // this worker's handles keep the job's shared buffers alive until it collects (shared-memory.ts)
-  let bytes = 0;
-  for (const b of message.buffers) bytes += b.byteLength;
-  noteSharedReceived(bytes);
   try {
-    runKernel(message.kernel, message.buffers, message.params, message.start, message.end);
+    runPoolJob(message);
   } catch (error) {
     writeErrorSlot(errorSlot!, error instanceof Error ? error.message : String(error));
     Atomics.store(control!, ERROR, 1);
