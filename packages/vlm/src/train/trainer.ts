@@ -96,9 +96,10 @@ export interface StepBatch {
 
 /**
  * One optimiser step, the body of trainClip's loop (and what `pnpm bench:train` times):
- * gradients of `accumulation` batches summed with weight 1/k, the global norm, then — when the
- * loss and the norm are finite — the clip, AdamW and the logit-scale clamp; otherwise the
- * gradients are dropped and nothing changes. The caller sets the learning rate.
+ * gradients of `accumulation` batches summed with weight 1/k, the global norm (and the clip to
+ * gradClipNorm), then — when the loss and the norm are finite — AdamW and the logit-scale
+ * clamp; otherwise the gradients are dropped and nothing changes. The caller sets the
+ * learning rate.
  */
 export async function trainStep(
   parts: StepParts,
@@ -115,10 +116,11 @@ export async function trainStep(
     samples += batch.samples;
   }
   const loss = lossSum / accumulation;
-  const norm = gradNorm(params);
+  // the global norm before clipping (clipGradNorm computes it once and returns it); a
+  // non-finite one leaves the gradients non-finite or zero, and they are dropped below
+  const norm = parts.gradClipNorm !== null ? clipGradNorm(params, parts.gradClipNorm) : gradNorm(params);
   const finite = Number.isFinite(loss) && Number.isFinite(norm);
   if (finite) {
-    if (parts.gradClipNorm !== null) clipGradNorm(params, parts.gradClipNorm);
     optimizer.step();
     model.clampLogitScale();
   } else {
