@@ -97,8 +97,9 @@ describe("writeSafetensors and readSafetensors", () => {
     expect(readdirSync(folder)).toEqual(["model.safetensors"]);
   });
 
-  it("a read-only folder is an error and the old file survives", () => {
-    if (process.getuid?.() === 0) return; // root ignores permissions
+  // Root ignores file permissions, so as root (CI runs as root) there is no read-only folder to test.
+  const isRoot = process.getuid?.() === 0;
+  it.skipIf(isRoot)(`a read-only folder is an error and the old file survives${isRoot ? " (skipped: running as root, which ignores permissions)" : ""}`, () => {
     const path = join(folder, "model.safetensors");
     writeSafetensors(path, { w: tensor([1]) });
     chmodSync(folder, 0o500);
