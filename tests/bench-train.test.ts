@@ -1,11 +1,17 @@
 /**
  * `pnpm bench:train`'s command line and record shape (bench/train-options.ts, bench/train-report.ts).
- * Nothing here times anything: the step times are made up.
+ * Nothing here times anything: the step times are made up. The package script is run for its
+ * usage only (-h, a bad flag), and the README's tables are placed in a copy of bench/README.md.
  */
 
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ROUNDS, DUET_CONFIGS, MODELS, parseTrainBenchArgs, TORCH_CONFIGS, UsageError } from "../bench/train-options.js";
+import { measuredLine, replaceMarkedBlock } from "../bench/report.js";
+import { DEFAULT_ROUNDS, DUET_CONFIGS, MODELS, parseTrainBenchArgs, TORCH_CONFIGS, USAGE, UsageError } from "../bench/train-options.js";
 import { ratioText, renderAnchorTable, renderTrainTable, toRecord } from "../bench/train-report.js";
 
 const root = new URL("../", import.meta.url);
@@ -68,11 +74,40 @@ describe("bench:train records and tables", () => {
     expect(ratioText(1, 2)).toBe("2.0× faster");
   });
 
-  it("has its script, its README markers and a usage line", () => {
+  it("its package script runs bench/train.ts: -h prints the usage and exits 0, a bad flag exits 2 with one line", () => {
     const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { scripts: Record<string, string> };
-    expect(pkg.scripts["bench:train"]).toBe("tsx bench/train.ts");
-    const readme = readFileSync(new URL("bench/README.md", root), "utf8");
-    expect(readme.indexOf("<!-- bench-train:begin -->")).toBeGreaterThan(0);
-    expect(readme.indexOf("<!-- bench-train:end -->")).toBeGreaterThan(readme.indexOf("<!-- bench-train:begin -->"));
+    const [command, ...args] = pkg.scripts["bench:train"]!.split(" ");
+    expect(command, 'the "bench:train" script runs a file with tsx').toBe("tsx");
+    const run = (...extra: string[]) => spawnSync(fileURLToPath(new URL("node_modules/.bin/tsx", root)), [...args, ...extra], { cwd: fileURLToPath(root), encoding: "utf8", timeout: 60_000 });
+    const help = run("-h");
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout.trim()).toBe(USAGE.trim());
+    const bad = run("--rounds", "0");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('bench:train: --rounds takes an integer >= 1, got "0"');
+  }, 60_000);
+
+  it("places its tables between bench/README.md's markers, leaving the rest of the file as it was", () => {
+    const folder = mkdtempSync(join(tmpdir(), "duet-bench-readme-"));
+    try {
+      const path = join(folder, "README.md");
+      const original = readFileSync(new URL("bench/README.md", root), "utf8");
+      writeFileSync(path, original);
+      const rows = [toRecord("reference", DUET_CONFIGS[0]!, 128, times, 800)];
+      const body = `${measuredLine({ cpu: "a CPU", cores: 2, node: "v20", date: "2026-01-02T00:00:00Z", load_average: [0.5] }, "1 round")}\n\n${renderTrainTable(rows)}`;
+      expect(replaceMarkedBlock(path, "bench-train", body), "bench/README.md has the bench-train markers").toBe(true);
+      const placed = readFileSync(path, "utf8");
+      const begin = "<!-- bench-train:begin -->";
+      const end = "<!-- bench-train:end -->";
+      expect(placed.slice(placed.indexOf(begin), placed.indexOf(end) + end.length)).toBe(`${begin}\n${body}\n${end}`);
+      expect(placed.slice(0, placed.indexOf(begin))).toBe(original.slice(0, original.indexOf(begin)));
+      expect(placed.slice(placed.indexOf(end))).toBe(original.slice(original.indexOf(end)));
+      replaceMarkedBlock(path, "bench-train", body);
+      expect(readFileSync(path, "utf8"), "placing the same tables twice changes nothing").toBe(placed);
+      expect(replaceMarkedBlock(path, "no-such-block", body)).toBe(false);
+      expect(readFileSync(path, "utf8")).toBe(placed);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -13,13 +13,14 @@
  * and its features equal Duet's.
  */
 
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import * as A from "../../packages/autograd/src/index.js";
 import { readSafetensors } from "../../packages/nn/src/index.js";
 import { stack, type Tensor } from "../../packages/tensor/src/index.js";
-import { contrastiveLoss, loadCheckpoint, preprocess, readImage, sigLipLoss, tokenize } from "../../packages/vlm/src/index.js";
+import { contrastiveLoss, loadCheckpoint, preprocess, readImage, saveCheckpoint, sigLipLoss, tokenize } from "../../packages/vlm/src/index.js";
 import { expectClose, fixtureFolder, readExpected } from "./clip-parity-helpers.js";
 
 const TOLERANCE = { pixels: 1e-6, features: 5e-6, logits: 1e-4, loss: 1e-5, grads: 5e-5 };
@@ -136,7 +137,17 @@ describe("a Duet-saved checkpoint in open_clip", () => {
     max_abs_diff_vs_duet: Record<string, number>;
   };
 
-  it("loaded in open_clip with strict=True: no missing or unexpected key (BF16 storage)", () => {
+  it("is what saveCheckpoint writes today, byte for byte, and open_clip loaded it with strict=True: no missing or unexpected key (BF16 storage)", () => {
+    // open_clip_check.json speaks for the committed bytes; re-saving the loaded model ties them to the code
+    const resaved = mkdtempSync(join(tmpdir(), "duet-resaved-"));
+    try {
+      saveCheckpoint(resaved, loadCheckpoint(folder).model, { floatDtype: "BF16" });
+      for (const file of ["config.json", "model.safetensors"]) {
+        expect(readFileSync(join(resaved, file)).equals(readFileSync(join(folder, file))), `${file} as saveCheckpoint writes it now differs from the one open_clip loaded`).toBe(true);
+      }
+    } finally {
+      rmSync(resaved, { recursive: true, force: true });
+    }
     expect(check.strict).toBe(true);
     expect(check.missing_keys).toEqual([]);
     expect(check.unexpected_keys).toEqual([]);
