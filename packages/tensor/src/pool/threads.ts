@@ -14,13 +14,17 @@
  *
  * Threads default to the machine's core count; `DUET_THREADS=n` or `setNumThreads(n)`
  * override it. Worker threads cannot load .ts files on Node 20, so the worker entry is
- * bundled with esbuild, in memory, when the pool first starts.
+ * bundled with esbuild, in memory, when the pool first starts (bundle.ts). No static `node:`
+ * import: browser bundlers take this file, and a browser lends its Web Workers instead
+ * (setThreadHost).
  */
 
 import { setShareLargeBuffers } from "../dtype.js";
 import { newSharedArrayBuffer } from "../shared-memory.js";
 import { TensorError } from "../errors.js";
+import { bundleWorker } from "./bundle.js";
 import { runKernel, type KernelName, type PoolJob } from "./kernels.js";
+import { nodeRequire } from "./node-require.js";
 
 /** Control array slots: [0, MAX_WORKERS) job counters per worker, then DONE, ERROR. */
 const MAX_WORKERS = 64;
@@ -57,15 +61,13 @@ interface NodeBits {
 
 let nodeBits: NodeBits | null | undefined;
 
-/** Node's worker_threads and friends, or null outside Node (browsers: single thread until issue 7). */
+/** Node's worker_threads and friends, or null outside Node (a browser lends its own: setThreadHost). */
 function node(): NodeBits | null {
   if (nodeBits !== undefined) return nodeBits;
   nodeBits = null;
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: unknown; env: Record<string, string | undefined> } }).process;
-  if (!proc?.versions?.node) return null;
+  const req = nodeRequire();
+  if (req === null) return null;
   try {
-    // createRequire keeps this file loadable by bundlers that target the browser
-    const req = (globalThis as { require?: NodeRequire }).require ?? moduleRequire();
     const wt = req("node:worker_threads") as typeof import("node:worker_threads");
     const os = req("node:os") as typeof import("node:os");
     nodeBits = {
@@ -74,8 +76,8 @@ function node(): NodeBits | null {
       receiveMessageOnPort: wt.receiveMessageOnPort as NodeBits["receiveMessageOnPort"],
       isMainThread: wt.isMainThread,
       cores: typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length,
-      env: proc.env,
-      bundleWorker: () => bundleWorkerSource(req),
+      env: (globalThis as { process: { env: Record<string, string | undefined> } }).process.env,
+      bundleWorker: workerSource,
     };
   } catch {
     nodeBits = null;
@@ -103,30 +105,10 @@ export function setThreadHost(host: ThreadHost): void {
 
 declare const __DUET_WORKER_SOURCE__: string | undefined;
 
-function moduleRequire(): NodeRequire {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createRequire } = (globalThis as { process: { getBuiltinModule(id: string): typeof import("node:module") } }).process.getBuiltinModule(
-    "node:module",
-  );
-  return createRequire(import.meta.url);
-}
-
-/** The worker's code: bundled from worker-entry.ts with esbuild. */
-function bundleWorkerSource(req: NodeRequire): string {
+/** The worker's code: worker-entry.ts bundled (bundle.ts), unless a build defined it ahead of time. */
+function workerSource(): string {
   if (typeof __DUET_WORKER_SOURCE__ === "string") return __DUET_WORKER_SOURCE__;
-  const esbuild = req("esbuild") as typeof import("esbuild");
-  const url = new URL("./worker-entry.ts", import.meta.url);
-  const { fileURLToPath } = req("node:url") as typeof import("node:url");
-  const result = esbuild.buildSync({
-    entryPoints: [fileURLToPath(url)],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    write: false,
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]!.text;
+  return bundleWorker(new URL("./worker-entry.ts", import.meta.url), { op: "threads" });
 }
 
 /** How many threads heavy kernels use (including the calling thread). */

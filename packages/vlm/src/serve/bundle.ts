@@ -20,7 +20,8 @@
 import { readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
-import type { Metafile, Plugin } from "esbuild";
+import type { BuildResult, Metafile, Plugin } from "esbuild";
+import { esbuildErrorText, loadEsbuild } from "@duet/tensor";
 
 export interface Asset {
   readonly body: Uint8Array;
@@ -77,11 +78,18 @@ export function survivingBuiltins(metafile: Metafile): string[] {
   return problems;
 }
 
-/** Builds the page and workers; returns the assets by name ("page.js", "index.html", ...). */
+/**
+ * Builds the page and workers; returns the assets by name ("page.js", "index.html", ...).
+ *
+ * esbuild is loaded, and its errors worded, by @duet/tensor's bundle.ts, which bundles Node's
+ * workers; the build itself differs from those: four entries at once, ES modules for the
+ * browser platform, and a metafile to check what reached the bundle, where a Node worker is
+ * one CommonJS script started with `eval`.
+ */
 export async function buildBrowserAssets(options: { minify?: boolean } = {}): Promise<Map<string, Asset>> {
-  const esbuild = await import("esbuild");
-  let result: Awaited<ReturnType<typeof esbuild.build>> & { metafile: Metafile };
+  let result: BuildResult & { metafile: Metafile };
   try {
+    const esbuild = loadEsbuild("duet serve");
     result = (await esbuild.build({
       entryPoints: ENTRIES,
       bundle: true,
@@ -98,9 +106,7 @@ export async function buildBrowserAssets(options: { minify?: boolean } = {}): Pr
       plugins: [nodeOnlyExternal],
     })) as typeof result;
   } catch (error) {
-    const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
-    const detail = errors?.map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ""}${e.text}`).join("; ");
-    throw new BundleError(detail || (error as Error).message);
+    throw new BundleError(esbuildErrorText(error));
   }
   const survivors = survivingBuiltins(result.metafile);
   if (survivors.length > 0) throw new BundleError(`Node-only modules reached the browser bundle: ${survivors.join("; ")}`);

@@ -17,10 +17,9 @@
 
 import type { Worker as NodeWorker } from "node:worker_threads";
 import { Worker } from "node:worker_threads";
-import { Tensor, type TypedArray } from "@duet/tensor";
+import { bundleWorker, Tensor, type TypedArray } from "@duet/tensor";
 import type { CLIP } from "../model/clip.js";
 import { modelConfigToJson } from "../model/config.js";
-import { dataParallelWorkerSource } from "./bundle.js";
 import { TrainError } from "./errors.js";
 import { addGradientsFrom, gradientSlots, shareParameters } from "./shared-memory.js";
 import type { Chunk, ChunkPair } from "./shard.js";
@@ -88,9 +87,10 @@ export class DataParallelWorkers {
     const names = model.namedParameters().map(([name]) => name);
     const params = shareParameters(model);
     const dtype = model.logitScale.dtype === "float64" ? "float64" : "float32";
-    const source = dataParallelWorkerSource();
     const handles: WorkerHandle[] = [];
     try {
+      // the worker needs the whole model, so dp-worker.ts and all it imports are bundled into one script
+      const source = bundleWorker(new URL("./dp-worker.ts", import.meta.url), { op: "dataParallel" });
       for (let w = 0; w < count; w++) {
         const slots = gradientSlots(model);
         const worker = new Worker(source, { eval: true, workerData: { config: modelConfigToJson(model.config), dtype, names, params, grads: slots } });

@@ -1,7 +1,7 @@
 /**
- * A data-parallel worker (bundled by bundle.ts, started by data-parallel.ts): its own copy of
- * the model whose parameters are the main thread's shared arrays, running its chunks of each
- * contrastive batch. Inside it the kernel pool runs on this one thread (a worker is never the
+ * A data-parallel worker (bundled by @duet/tensor's bundleWorker, started by
+ * data-parallel.ts): its own copy of the model whose parameters are the main thread's shared
+ * arrays, running its chunks of each contrastive batch. Inside it the kernel pool runs on this one thread (a worker is never the
  * pool's main thread), so the machine's cores go to shards, not to splitting kernels.
  *
  *   { type: "embed", id, images, tokens, chunks, seeds }  ->  { id, features: [{ image, text }] }
