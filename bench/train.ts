@@ -114,16 +114,20 @@ async function presetModel(name: BenchModel): Promise<{ json: ModelConfigJson; l
   return { json: modelConfigToJson(parseModelConfig(json)), lr, weightDecay, gradClipNorm, batch, description: preset.description };
 }
 
-/** The Python of --torch ($DUET_PYTHON or python3) and its torch version; exits 2 when it has no torch. */
-function findTorch(): { python: string; version: string } {
+/**
+ * The Python of --torch ($DUET_PYTHON or python3), its version and its torch version; exits 2
+ * when it has no torch. The results record the versions, not the path, which is this machine's.
+ */
+function findTorch(): { python: string; pythonVersion: string; version: string } {
   const python = process.env["DUET_PYTHON"] || "python3";
-  const probe = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+  const probe = spawnSync(python, ["-c", "import sys, torch; print(torch.__version__); print(sys.version.split()[0])"], { encoding: "utf8" });
   if (probe.status !== 0) {
     const why = probe.error?.message ?? probe.stderr.trim().split("\n").pop() ?? `exit ${probe.status}`;
     console.error(`bench:train: --torch needs a Python with torch (set DUET_PYTHON): ${python}: ${why}`);
     process.exit(2);
   }
-  return { python, version: probe.stdout.trim() };
+  const [version = "", pythonVersion = ""] = probe.stdout.trim().split("\n");
+  return { python, pythonVersion, version };
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -210,7 +214,7 @@ async function main(): Promise<void> {
     models[model] = result.summary;
   }
 
-  const settings = { rounds: o.rounds, models, data: DATA, ...(torch ? { pytorch: torch.version, python: torch.python, omp_wait_policy: process.env["OMP_WAIT_POLICY"] ?? null } : {}) };
+  const settings = { rounds: o.rounds, models, data: DATA, ...(torch ? { pytorch: torch.version, python: torch.pythonVersion, omp_wait_policy: process.env["OMP_WAIT_POLICY"] ?? null } : {}) };
   const result = { machine: { ...machine, load_average_end: loadavg().map((l) => Number(l.toFixed(2))) }, settings, issue_anchors: ISSUE_ANCHORS, records };
   const tables = [renderTrainTable(records), renderAnchorTable(records)].filter((t) => t !== "").join("\n\n");
   if (o.json) console.log(JSON.stringify(result, null, 2));

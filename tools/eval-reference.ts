@@ -15,7 +15,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCheckpoint, loadOpenMoji } from "@duet/vlm";
 import { writeFileAtomic } from "../packages/vlm/src/data/atomic.js";
@@ -89,10 +89,15 @@ async function main(): Promise<void> {
   ];
   const comparison = duet === null ? null : Object.fromEntries(pairs.map(([name, pytorch, ours]) => [name, { duet: ours ?? null, pytorch, duet_minus_pytorch: ours === undefined ? null : round(ours - pytorch) }]));
 
+  // the committed JSON names the run's folders relative to the repository, never by this machine's absolute path
+  const shown = (path: string): string => {
+    const inRepo = relative(repoRoot(), path);
+    return inRepo.startsWith("..") || isAbsolute(inRepo) ? basename(path) : inRepo;
+  };
   const result = {
     description: `${summary.description}; ${summary.init === "duet" ? "from Duet's initial weights" : "open_clip's own init"}, trained on the exact batches and per-step lr of the Duet run in source_run`,
-    source: `the Duet run ${header.source.run_dir} (${header.source.data}); its batches replayed by tools/export-demo-batches.ts`,
-    source_run: { dir: header.source.run_dir, checkpoint: header.source.checkpoint, data: header.source.data, model: header.source.model },
+    source: `the Duet run ${shown(header.source.run_dir)} (${header.source.data}); its batches replayed by tools/export-demo-batches.ts`,
+    source_run: { dir: shown(header.source.run_dir), checkpoint: shown(header.source.checkpoint), data: header.source.data, model: header.source.model },
     steps: summary.steps,
     batch_size: summary.batch_size,
     accumulation: summary.accumulation,

@@ -13,7 +13,7 @@ Writes two TypeScript files under packages/vlm/src/tokenizer/data/ (never edit t
 
 Run with the venv that holds ftfy (see tools/make_tokenizer_fixtures.py):
 
-    /tmp/venv-tok/bin/python tools/gen_tokenizer_tables.py
+    .cache/venv-tok/bin/python tools/gen_tokenizer_tables.py
 """
 
 import html

@@ -3,8 +3,8 @@
 Writes tests/fixtures/autograd/*.json, read by tests/autograd/fixtures.test.ts, which never needs
 Python. Everything is float64 and seeded, so the fixtures are reproducible:
 
-    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install torch==2.13.0
-    /tmp/venv/bin/python tools/make_autograd_fixtures.py
+    python3 -m venv .cache/venv && .cache/venv/bin/pip install torch==2.13.0
+    .cache/venv/bin/python tools/make_autograd_fixtures.py
 
 Each fixture holds:
     torch_version, seed, description, config  what made it

@@ -2,10 +2,10 @@
 
 Tests read the outputs; they never run this script. To regenerate:
 
-    python3 -m venv /tmp/venv-clip
-    /tmp/venv-clip/bin/pip install torch==2.13.0 numpy pillow scikit-image safetensors ftfy regex
-    /tmp/venv-clip/bin/pip install --no-deps open_clip_torch==3.3.0
-    /tmp/venv-clip/bin/python tools/make_clip_fixtures.py        (from the repository root; needs node)
+    python3 -m venv .cache/venv-clip
+    .cache/venv-clip/bin/pip install torch==2.13.0 numpy pillow scikit-image safetensors ftfy regex
+    .cache/venv-clip/bin/pip install --no-deps open_clip_torch==3.3.0
+    .cache/venv-clip/bin/python tools/make_clip_fixtures.py        (from the repository root; needs node)
 
 Two small ViT CLIPs, random-initialised with a fixed torch seed, each saved as an open_clip
 folder (open_clip_config.json + open_clip_model.safetensors):

@@ -1,9 +1,9 @@
 """Makes the image-pipeline fixtures in tests/fixtures/images/ (Pillow, torchvision and
 open_clip as the oracles). Tests read the outputs; they never run this script.
 
-    python3 -m venv /tmp/venv-img
-    /tmp/venv-img/bin/pip install pillow numpy scikit-image torch==2.13.0 torchvision==0.28.0 open_clip_torch
-    /tmp/venv-img/bin/python tools/make_image_fixtures.py
+    python3 -m venv .cache/venv-img
+    .cache/venv-img/bin/pip install pillow numpy scikit-image torch==2.13.0 torchvision==0.28.0 open_clip_torch
+    .cache/venv-img/bin/python tools/make_image_fixtures.py
 
 (Made with Pillow 12.3.0, numpy 2.4.6, scikit-image 0.26.0, torch 2.13.0+cpu, torchvision 0.28.0,
 open_clip_torch 3.3.0; manifest.json records the versions.)

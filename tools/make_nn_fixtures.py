@@ -3,10 +3,10 @@
 Writes small JSON fixtures to tests/fixtures/nn/, which tests/nn/*.test.ts compare against.
 Never needed at test time; rerun only to regenerate:
 
-    python3 -m venv /tmp/venv-nn
-    /tmp/venv-nn/bin/pip install torch==2.13.0 numpy
-    /tmp/venv-nn/bin/pip install --no-deps open_clip_torch==3.3.0
-    /tmp/venv-nn/bin/python tools/make_nn_fixtures.py
+    python3 -m venv .cache/venv-nn
+    .cache/venv-nn/bin/pip install torch==2.13.0 numpy
+    .cache/venv-nn/bin/pip install --no-deps open_clip_torch==3.3.0
+    .cache/venv-nn/bin/python tools/make_nn_fixtures.py
 
 Layers run twice on the same values: in float64 (tight comparisons) and in float32 (the dtype
 models train in). Each layer's parameters are written under their state-dict names, so the

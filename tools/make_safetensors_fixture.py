@@ -10,9 +10,9 @@ when run with DUET_UPDATE_FIXTURES=1), this script also checks the other directi
 the reference library loads Duet's file, every value equals duet.json, and the
 reference writer, given the same arrays and metadata, produces the same bytes.
 
-    python3 -m venv /tmp/venv-st
-    /tmp/venv-st/bin/pip install safetensors numpy ml_dtypes
-    /tmp/venv-st/bin/python tools/make_safetensors_fixture.py
+    python3 -m venv .cache/venv-st
+    .cache/venv-st/bin/pip install safetensors numpy ml_dtypes
+    .cache/venv-st/bin/python tools/make_safetensors_fixture.py
 
 Exits non-zero if any check fails. The reference keeps metadata in a hash map, so
 regenerating may reorder the keys of python.safetensors' `__metadata__` (nothing else).

@@ -4,11 +4,11 @@ Unicode tables the port depends on.
 Writes tests/fixtures/tokenizer/open_clip.json, read by tests/vlm/tokenizer*.test.ts, which never
 need Python. Set up the environment once (a local mirror serves pip):
 
-    python3 -m venv /tmp/venv-tok
-    /tmp/venv-tok/bin/pip install torch==2.13.0
-    /tmp/venv-tok/bin/pip install --no-deps open_clip_torch==3.3.0
-    /tmp/venv-tok/bin/pip install ftfy regex numpy
-    /tmp/venv-tok/bin/python tools/make_tokenizer_fixtures.py
+    python3 -m venv .cache/venv-tok
+    .cache/venv-tok/bin/pip install torch==2.13.0
+    .cache/venv-tok/bin/pip install --no-deps open_clip_torch==3.3.0
+    .cache/venv-tok/bin/pip install ftfy regex numpy
+    .cache/venv-tok/bin/python tools/make_tokenizer_fixtures.py
 
 The fixture holds:
     versions         python, unicodedata, open_clip, ftfy, regex, torch
