@@ -21,5 +21,6 @@ export * from "./ops/tri.js";
 export * from "./ops/onehot.js";
 export * from "./ops/normalize.js";
 export * from "./pool/threads.js";
+export { poolPossible, startBrowserPool, type PoolStart } from "./pool/browser-host.js";
 export { bundleWorker, esbuildErrorText, loadEsbuild, type BundleWorkerOptions } from "./pool/bundle.js";
 export * from "./shared-memory.js";

@@ -93,7 +93,7 @@ export type ThreadHost = NodeBits;
 
 /**
  * Lends the pool another host's threads: a browser's engine worker passes Web Workers here
- * (packages/vlm/src/browser/engine/pool-host.ts). The thread that runs kernels must be able
+ * (browser-host.ts). The thread that runs kernels must be able
  * to block in Atomics.wait, so a page's main thread never installs a host and keeps to one
  * thread. Call setNumThreads afterwards.
  */

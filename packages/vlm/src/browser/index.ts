@@ -17,7 +17,7 @@
 export { checkpointFromFiles, checkpointToFiles, fetchCheckpoint, parseCheckpointConfig, type BrowserCheckpoint, type CheckpointFiles } from "./checkpoint.js";
 export { clipTokenizerFromGzip, gunzip, parseClipMergeText } from "./clip-vocab.js";
 export { decodeImageBlob, fetchImage } from "./decode-image.js";
-export { poolPossible, startBrowserPool, type PoolStart } from "./engine/pool-host.js";
+export { poolPossible, startBrowserPool, type PoolStart } from "@duet/tensor";
 export { BrowserTrainer, DEMO_RESOLUTION, defaultTrainSettings, type Heatmap, type ServedEmoji, type StepReport, type TrainSettings } from "./engine/train-loop.js";
 export type { EngineMethods, EngineEvent } from "./engine/protocol.js";
 export * as tensor from "@duet/tensor";

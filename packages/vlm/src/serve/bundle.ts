@@ -4,7 +4,7 @@
  *
  *   app/page.js     the page's own script: the tabs, the charts; no engine code
  *   app/engine.js   the engine worker: tensor, autograd, nn and the model code
- *   app/pool.js     a pool worker: the kernels only (see browser/engine/pool-host.ts)
+ *   app/pool.js     a pool worker: the kernels only (@duet/tensor's pool/browser-host.ts)
  *   app/duet.js     the browser-safe API as a module, for a page of your own (browser/index.ts)
  *   app/style.css, index.html   copied as they are
  *
@@ -18,7 +18,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { BuildResult, Metafile, Plugin } from "esbuild";
 import { esbuildErrorText, loadEsbuild } from "@duet/tensor";
@@ -40,7 +40,7 @@ const BROWSER_DIR = fileURLToPath(new URL("../browser/", import.meta.url));
 const ENTRIES: Record<string, string> = {
   page: `${BROWSER_DIR}page/main.ts`,
   engine: `${BROWSER_DIR}engine/engine-worker.ts`,
-  pool: `${BROWSER_DIR}engine/pool-worker.ts`,
+  pool: createRequire(import.meta.url).resolve("@duet/tensor/browser-worker"),
   duet: `${BROWSER_DIR}index.ts`,
 };
 

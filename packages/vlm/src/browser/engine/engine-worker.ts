@@ -1,18 +1,18 @@
 /// <reference lib="dom" />
 /**
  * The engine worker: the one thread of the page that runs Duet. It owns the model, the
- * image set's features, the training run and the worker pool (pool-host.ts), and it may
- * block while a kernel's share runs on the pool, which a page's main thread may not.
+ * image set's features, the training run and the worker pool (@duet/tensor's
+ * pool/browser-host.ts), and it may block while a kernel's share runs on the pool, which a
+ * page's main thread may not.
  * The page talks to it through protocol.ts.
  */
 
-import { concat, getNumThreads, matmul, poolStats, softmax, stack, type Tensor } from "@duet/tensor";
+import { concat, getNumThreads, matmul, poolStats, softmax, stack, startBrowserPool, type Tensor } from "@duet/tensor";
 import { embedImages, embedTexts } from "../../eval/embed.js";
 import { buildZeroShotClassifier, zeroShotLogits } from "../../eval/zero-shot.js";
 import { rgbImage, type RgbImage } from "../../image/image.js";
 import { checkpointFromFiles, fetchCheckpoint, type BrowserCheckpoint } from "../checkpoint.js";
 import { decodeImageBlob, fetchImage } from "../decode-image.js";
-import { startBrowserPool } from "./pool-host.js";
 import type { CaptionHit, EngineEvent, EngineMethods, EngineRequest, EngineResponse, MethodName, ModelSummary, SearchHit } from "./protocol.js";
 import { BrowserTrainer, DEMO_RESOLUTION, defaultTrainSettings, type ServedEmoji } from "./train-loop.js";
 

@@ -1,12 +1,13 @@
 /// <reference lib="dom" />
 /**
- * A browser pool worker (see pool-host.ts): told its control array once ("init"), then runs
+ * A browser pool worker (see browser-host.ts): told its control array once ("init"), then runs
  * each job it is sent over its range of work units and counts it done, exactly as Node's
- * worker-entry.ts does after its wake-up.
+ * worker-entry.ts does after its wake-up. A script with side effects, so not in the index:
+ * a page's build bundles it as its own file from `@duet/tensor/browser-worker`.
  */
 
-import { runPoolJob, type PoolJob } from "@duet/tensor";
-import { writeErrorSlot, type ErrorSlot } from "./pool-host.js";
+import { writeErrorSlot, type ErrorSlot } from "./browser-error-slot.js";
+import { runPoolJob, type PoolJob } from "./kernels.js";
 
 /** Control slots after the 64 per-worker counters (threads.ts). */
 const DONE = 64;

@@ -1,16 +1,16 @@
 /// <reference lib="dom" />
 /**
- * The worker pool in a browser. Node's pool (packages/tensor/src/pool/threads.ts) splits a
- * kernel over worker threads that share memory, and the calling thread blocks on
+ * The worker pool in a browser, beside Node's (threads.ts, worker-entry.ts). Node's pool splits
+ * a kernel over worker threads that share memory, and the calling thread blocks on
  * Atomics.wait until they finish. A browser can do the same, with two conditions:
  *
  *   - SharedArrayBuffer exists only when the page is cross-origin isolated: `duet serve`
  *     sends COOP same-origin and COEP require-corp for that. Without them: one thread.
  *   - A page's main thread may not block (Atomics.wait throws there). So the engine runs in
- *     one dedicated "engine worker" (engine-worker.ts), which owns the pool and may block;
- *     the page only posts requests to it and stays responsive.
+ *     one dedicated worker (vlm's browser/engine/engine-worker.ts), which owns the pool and
+ *     may block; the page only posts requests to it and stays responsive.
  *
- * Two differences from Node's worker_threads shape how the pool workers (pool-worker.ts) run:
+ * Two differences from Node's worker_threads shape how the pool workers (browser-worker.ts) run:
  *
  *   - Node's workers sleep in Atomics.wait and take their job synchronously with
  *     receiveMessageOnPort, which browsers lack. A browser pool worker instead idles in its
@@ -18,33 +18,17 @@
  *     delivered while the engine worker blocks, since delivery needs only the receiver's loop.
  *   - A worker created while its creator blocks may never start (its start-up can need the
  *     creator's event loop). So the workers are started here, asynchronously, and the pool
- *     is lent to the tensor package (setThreadHost) only once each has said it is ready.
+ *     is lent to threads.ts (setThreadHost) only once each has said it is ready.
  *
- * A kernel's error travels back through a small shared buffer per worker (no message port
- * can be read synchronously), which `receiveMessageOnPort` below reads.
+ * A kernel's error travels back through a small shared buffer per worker (browser-error-slot.ts),
+ * since no message port can be read synchronously.
+ *
+ * The worker script is browser-worker.ts, bundled by the page's build as its own file
+ * (`@duet/tensor/browser-worker`); its URL is startBrowserPool's first argument.
  */
 
-import { setNumThreads, setThreadHost, type ThreadHost } from "@duet/tensor";
-
-/** Bytes of an error message a worker can report (UTF-8, cut to fit). */
-export const ERROR_SLOT_BYTES = 1024;
-
-/** A worker's error mailbox: Int32 [0] holds the message's byte length, the bytes follow at 4. */
-export interface ErrorSlot {
-  readonly buffer: SharedArrayBuffer;
-}
-
-export function writeErrorSlot(slot: ErrorSlot, message: string): void {
-  const bytes = new TextEncoder().encode(message).subarray(0, ERROR_SLOT_BYTES);
-  new Uint8Array(slot.buffer, 4, ERROR_SLOT_BYTES).set(bytes);
-  Atomics.store(new Int32Array(slot.buffer, 0, 1), 0, bytes.length);
-}
-
-function readErrorSlot(slot: ErrorSlot): { message: string } | undefined {
-  const length = Atomics.exchange(new Int32Array(slot.buffer, 0, 1), 0, 0);
-  if (length === 0) return undefined;
-  return { message: new TextDecoder().decode(new Uint8Array(slot.buffer, 4, length).slice()) };
-}
+import { newErrorSlot, readErrorSlot, type ErrorSlot } from "./browser-error-slot.js";
+import { setNumThreads, setThreadHost, type ThreadHost } from "./threads.js";
 
 export interface PoolStart {
   /** Threads kernels use, the engine worker's own included (1 = no pool). */
@@ -63,7 +47,7 @@ export function poolPossible(): string | null {
 
 /**
  * Starts `threads - 1` pool workers from `workerUrl`, waits until each is ready (or
- * `timeoutMs` passes: then no pool), and lends them to the tensor package.
+ * `timeoutMs` passes: then no pool), and lends them to the pool (threads.ts).
  */
 export async function startBrowserPool(workerUrl: string, threads: number, timeoutMs = 10_000): Promise<PoolStart> {
   const impossible = poolPossible();
@@ -117,7 +101,7 @@ export async function startBrowserPool(workerUrl: string, threads: number, timeo
     readonly port1: ErrorSlot;
     readonly port2: ErrorSlot;
     constructor() {
-      this.port1 = this.port2 = { buffer: new SharedArrayBuffer(4 + ERROR_SLOT_BYTES) };
+      this.port1 = this.port2 = newErrorSlot();
     }
   }
   const host: ThreadHost = {
