@@ -7,8 +7,9 @@
  *   npx tsx tools/screenshot-browser.ts [--checkpoint runs/demo/checkpoint] [--query "a cat face"]
  *                                       [--k 18] [--out docs/browser.png] [--no-captions]
  *
- * The browser is Debian's /usr/bin/chromium driven by playwright-core, as in the end-to-end
- * test (tests/vlm/browser.test.ts); tools/ensure-chromium.sh installs it. The picture is taken
+ * The browser is found as the end-to-end test (tests/vlm/browser.test.ts) finds it
+ * (tests/support/chromium.ts: $DUET_CHROMIUM, else Debian's /usr/bin/chromium or another in the
+ * usual places) and driven by playwright-core; tools/ensure-chromium.sh installs Debian's. The picture is taken
  * at 1200 x 800 CSS pixels and a device scale factor of 1, so it stays small (a few hundred KB)
  * and looks the same on any machine; it is written atomically (a temporary file, then rename).
  *
@@ -22,8 +23,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { writeFileAtomic } from "../packages/vlm/src/data/atomic.js";
 import { buildBrowserAssets } from "../packages/vlm/src/serve/bundle.js";
 import { startServer, type RunningServer } from "../packages/vlm/src/serve/server.js";
+import { findChromium } from "../tests/support/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const REPO = resolve(import.meta.dirname, "..");
 const LAUNCH_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const VIEWPORT = { width: 1200, height: 800 };
@@ -50,6 +51,8 @@ interface ScreenshotOptions {
   k: number;
   out: string;
   captions: boolean;
+  /** The browser to launch (tests/support/chromium.ts). */
+  chromium: string;
 }
 
 function parseOptions(argv: string[]): ScreenshotOptions | undefined {
@@ -79,10 +82,9 @@ function parseOptions(argv: string[]): ScreenshotOptions | undefined {
   if (!existsSync(checkpoint) || !statSync(checkpoint).isDirectory()) {
     throw new ScreenshotUsageError(`no checkpoint folder at ${values.checkpoint}: train one with \`duet demo\` (it writes runs/demo/checkpoint) or pass --checkpoint DIR`);
   }
-  if (!existsSync(CHROMIUM)) {
-    throw new ScreenshotUsageError(`${CHROMIUM} is missing: run tools/ensure-chromium.sh (as root, or with sudo) to install Debian's chromium`);
-  }
-  return { checkpoint, query: values.query, k, out: resolve(values.out), captions: !values["no-captions"] };
+  const browser = findChromium();
+  if (browser.path === null) throw new ScreenshotUsageError(browser.reason);
+  return { checkpoint, query: values.query, k, out: resolve(values.out), captions: !values["no-captions"], chromium: browser.path };
 }
 
 /** Waits until the page has loaded the model and embedded the image set; fails with the page's own words if it cannot. */
@@ -130,7 +132,7 @@ async function screenshot(options: ScreenshotOptions): Promise<void> {
   try {
     server = await startServer({ checkpoint: options.checkpoint, host: "127.0.0.1", port: 0, assets: await buildBrowserAssets(), log });
     log(`serving ${relative(REPO, options.checkpoint) || options.checkpoint} at ${server.url}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_FLAGS });
+    browser = await chromium.launch({ executablePath: options.chromium, headless: true, args: LAUNCH_FLAGS });
     const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     const page = await context.newPage();
     page.on("pageerror", (error) => pageErrors.push(error.message));

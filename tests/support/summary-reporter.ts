@@ -11,14 +11,17 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of testModules) {
+      const failedBefore = failed;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === "passed") passed++;
         else if (state === "failed") failed++;
         else skipped++;
       }
-      // a file that failed to load has no tests but must still count as a failure
-      if (module.state() === "failed" && [...module.children.allTests()].length === 0) failed++;
+      // a beforeAll or afterAll that threw leaves its tests skipped: its suite counts as a failure
+      for (const suite of module.children.allSuites()) if (suite.errors().length > 0) failed++;
+      // a file that failed to load (or whose own hooks threw) must still count as a failure
+      if (module.state() === "failed" && failed === failedBefore) failed++;
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
