@@ -2,16 +2,14 @@
  * layerNorm over the trailing dims, as torch.nn.functional.layer_norm.
  *
  *   x is (...B, ...S) with S = normalizedShape; weight and bias are S; y is x's shape.
- *   Each of the R = prod(B) rows of n = prod(S) elements:
- *     xhat = (x - mean) * rstd,  rstd = 1 / √(var + eps)   (biased variance)
- *     y    = xhat * weight + bias
+ *   Each of the prod(B) rows of n = prod(S) elements is normalized on its own.
  *
- * The backward pass is fused, one sweep per row (as llm.c's layernorm_backward), from the
- * mean and rstd the forward kernel returns: T.layerNormBackward. With g = dy * weight:
- *   dx      = rstd * (g - mean(g) - xhat * mean(g * xhat))
- *   dweight = Σ over rows of dy * xhat
- *   dbias   = Σ over rows of dy
- * Sums run in float64, and are rounded once, to each parameter's dtype.
+ * The spec below is the one place the math is written, forward and backward; docs/ops.md
+ * prints it, and the tensor kernels refer to it. Each pass is one fused kernel over rows:
+ * T.layerNorm returns the per-row mean and rstd with y, and T.layerNormBackward takes them
+ * back, so the backward pass needs no second reduction over x. Their references,
+ * T.layerNormNaive and T.layerNormBackwardNaive (plain float64 loops, the backward through
+ * the Jacobian), sit beside them and are what tests/tensor/layernorm*.test.ts compare against.
  */
 
 import * as T from "@duet/tensor";
@@ -24,9 +22,10 @@ import type { Variable } from "../variable.js";
 const LAYER_NORM = defineOp({
   name: "layerNorm",
   inputs: ["x", "weight", "bias"],
-  forward: "y = (x - mean) * rstd * weight + bias,  rstd = 1/√(var + eps), over the normalized (trailing) dims",
-  backward: "dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * weight, xhat = (x - mean) * rstd;  dweight = Σ_rows dy * xhat;  dbias = Σ_rows dy",
+  forward: "y = xhat * weight + bias,  xhat = (x - mean) * rstd,  mean = Σ x / n,  rstd = 1/√(Σ (x - mean)² / n + eps),  Σ over each row's n normalized (trailing) elements",
+  backward: "dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * weight, means over the row;  dweight = Σ_rows dy * xhat;  dbias = Σ_rows dy",
   saved: "x, weight, and the per-row mean and rstd from the forward kernel, so the backward pass recomputes xhat without a second reduction",
+  notes: "The variance is biased (÷ n), as torch. weight and bias are optional: without weight, g = dy. Sums run in float64; dweight and dbias are rounded once, to each parameter's dtype.",
 });
 export function layerNorm(x: Input, normalizedShape: readonly number[], weight?: Input, bias?: Input, eps = 1e-5): Variable {
   const xv = asVariable("layerNorm", "x", x);

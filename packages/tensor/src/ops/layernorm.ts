@@ -1,24 +1,21 @@
 /**
- * layerNorm: normalise over the trailing dims, as torch.nn.functional.layer_norm.
+ * layerNorm over the trailing dims (torch.nn.functional.layer_norm) and its fused backward
+ * pass, with the naive references the tests compare them against.
  *
- *   x is (...B, ...S) where S = normalizedShape; weight and bias, if given, are S
- *   each of the prod(B) rows of n = prod(S) elements:
- *     mean = sum(x) / n
- *     var  = sum((x - mean)^2) / n            (biased, as torch)
- *     rstd = 1 / sqrt(var + eps)
- *     out  = (x - mean) * rstd * weight + bias
- *   out is x's shape; mean and rstd are B (x's shape without S), in x's dtype.
+ *   x is (...B, ...S) with S = normalizedShape; weight and bias, if given, are S.
+ *   out is x's shape; mean and rstd are B (one per row of n = prod(S) elements), x's dtype.
  *
- * mean and rstd are returned because the fused backward, `layerNormBackward`, needs
- * exactly these (as llm.c's layernorm_forward caches them): with xhat = (x - mean) * rstd
- * and g = dy * weight,
- *   dx      = rstd * (g - mean(g) - xhat * mean(g * xhat))
- *   dweight = sum over rows of dy * xhat,   dbias = sum over rows of dy
+ * The math, forward and backward, is written once: in the layerNorm spec,
+ * packages/autograd/src/ops/layernorm.ts, printed in docs/ops.md. The forward pass returns
+ * mean and rstd because they are exactly what the backward pass needs (as llm.c's
+ * layernorm_forward caches them): `layerNormBackward` recomputes xhat from them without a
+ * second reduction.
  *
- * Sums run in float64 whatever the dtype, and the variance is taken about the mean
- * (two passes), not as E[x^2] - E[x]^2, which cancels badly when |mean| >> std.
- * The kernels are in layernorm-kernel.ts; large inputs split over the worker pool, by rows
- * (forward, dx) or by columns (dweight, dbias), with the same result on any thread count.
+ * The kernels are in layernorm-kernel.ts. The fast ones split large inputs over the worker
+ * pool, by rows (forward, dx) or by columns (dweight, dbias), with the same result on any
+ * thread count. `layerNormNaive` and `layerNormBackwardNaive` run plain float64 loops on one
+ * thread, recompute every statistic, and take the backward pass through the Jacobian: the
+ * oracle for tests, the baseline for benchmarks.
  */
 
 import { allocate, isFloat, type TypedArray } from "../dtype.js";
@@ -26,6 +23,7 @@ import { TensorError, fmtShape } from "../errors.js";
 import { parallelFor, poolReady, willSplit } from "../pool/threads.js";
 import { shapesEqual, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import { layerNormBackwardRowsNaive, layerNormRowsNaive } from "./layernorm-kernel.js";
 
 /** Each thread gets at least this many elements: smaller inputs stay on one thread. */
 const PARALLEL_MIN_ELEMENTS = 1 << 15;
@@ -43,28 +41,34 @@ export interface LayerNormResult {
   rstd: Tensor;
 }
 
-function checkAffine(name: string, t: Tensor | undefined, normalizedShape: readonly number[]): void {
+function checkAffine(op: string, name: string, t: Tensor | undefined, normalizedShape: readonly number[]): void {
   if (t === undefined) return;
-  if (!isFloat(t.dtype)) throw new TensorError("layerNorm", `${name} must be float32 or float64, got ${t.dtype}`);
+  if (!isFloat(t.dtype)) throw new TensorError(op, `${name} must be float32 or float64, got ${t.dtype}`);
   if (!shapesEqual(t.shape, normalizedShape)) {
-    throw new TensorError("layerNorm", `${name} must have the normalized shape ${fmtShape(normalizedShape)}, got ${fmtShape(t.shape)}`);
+    throw new TensorError(op, `${name} must have the normalized shape ${fmtShape(normalizedShape)}, got ${fmtShape(t.shape)}`);
   }
 }
 
-export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor, bias?: Tensor, eps = 1e-5): LayerNormResult {
-  if (!isFloat(x.dtype)) throw new TensorError("layerNorm", `x must be float32 or float64, got ${x.dtype}`);
-  const S = [...normalizedShape];
+/** Checks the forward pass's arguments (for `op`); returns how many leading dims x has. */
+function checkForward(op: string, x: Tensor, S: readonly number[], weight: Tensor | undefined, bias: Tensor | undefined, eps: number): number {
+  if (!isFloat(x.dtype)) throw new TensorError(op, `x must be float32 or float64, got ${x.dtype}`);
   if (S.length === 0 || !S.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TensorError("layerNorm", `normalizedShape must be a non-empty list of non-negative integers, got ${fmtShape(S)}`);
+    throw new TensorError(op, `normalizedShape must be a non-empty list of non-negative integers, got ${fmtShape(S)}`);
   }
   const lead = x.ndim - S.length;
   if (lead < 0 || !shapesEqual(x.shape.slice(lead), S)) {
-    throw new TensorError("layerNorm", `x's trailing dims must equal normalizedShape ${fmtShape(S)}, got x of shape ${fmtShape(x.shape)}`);
+    throw new TensorError(op, `x's trailing dims must equal normalizedShape ${fmtShape(S)}, got x of shape ${fmtShape(x.shape)}`);
   }
-  checkAffine("weight", weight, S);
-  checkAffine("bias", bias, S);
-  if (!(eps >= 0) || !Number.isFinite(eps)) throw new TensorError("layerNorm", `eps must be a finite non-negative number, got ${eps}`);
+  checkAffine(op, "weight", weight, S);
+  checkAffine(op, "bias", bias, S);
+  if (!(eps >= 0) || !Number.isFinite(eps)) throw new TensorError(op, `eps must be a finite non-negative number, got ${eps}`);
+  return lead;
+}
 
+/** The forward pass: out, with each row's mean and rstd for the backward pass. */
+export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor, bias?: Tensor, eps = 1e-5): LayerNormResult {
+  const S = [...normalizedShape];
+  const lead = checkForward("layerNorm", x, S, weight, bias, eps);
   const n = sizeOf(S);
   const rows = sizeOf(x.shape.slice(0, lead));
   const parallel = willSplit(rows * n, 2 * PARALLEL_MIN_ELEMENTS);
@@ -83,17 +87,15 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
 export interface LayerNormGrads {
   /** x's shape and dtype, or null when not asked for */
   dx: Tensor | null;
-  /** Σ over rows of dy * xhat, the normalized shape, float64 (cast it to the weight's dtype), or null */
+  /** the normalized shape, float64 (cast it to the weight's dtype), or null */
   dweight: Tensor | null;
-  /** Σ over rows of dy, the normalized shape, float64, or null */
+  /** the normalized shape, float64 (cast it to the bias's dtype), or null */
   dbias: Tensor | null;
 }
 
 /**
- * The backward pass of layerNorm, fused (as llm.c's layernorm_backward), from the mean and
- * rstd the forward pass returned. With xhat = (x - mean) * rstd and g = dy * weight:
- *   dx      = rstd * (g - mean(g) - xhat * mean(g * xhat))
- *   dweight = Σ over rows of dy * xhat,   dbias = Σ over rows of dy
+ * The backward pass of layerNorm (dx, dweight, dbias as the spec states them), fused as
+ * llm.c's layernorm_backward, from the mean and rstd the forward pass returned.
  * `normalizedShape` is that of the forward call; `weight` is absent when it had none.
  * `options.dx` / `options.params` (default true) skip what is not needed.
  */
@@ -127,4 +129,38 @@ export function layerNormBackward(
   parallelFor("layerNormParamGrads", [xd, gd, md, rd, dw, db], [n, rows], n, Math.ceil(PARALLEL_MIN_ELEMENTS / Math.max(1, rows)));
   const shape = [...normalizedShape];
   return { dx, dweight: new Tensor(dw, shape), dbias: new Tensor(db, shape) };
+}
+
+/** The reference forward pass: plain float64 loops on one thread, rounded once to x's dtype. */
+export function layerNormNaive(x: Tensor, normalizedShape: readonly number[], weight?: Tensor, bias?: Tensor, eps = 1e-5): LayerNormResult {
+  const S = [...normalizedShape];
+  const lead = checkForward("layerNorm", x, S, weight, bias, eps);
+  const n = sizeOf(S);
+  const rows = sizeOf(x.shape.slice(0, lead));
+  const out = allocate(x.dtype, rows * n);
+  const means = allocate(x.dtype, rows);
+  const rstds = allocate(x.dtype, rows);
+  layerNormRowsNaive(x.toFlatArray(), weight?.toFlatArray() ?? null, bias?.toFlatArray() ?? null, out, means, rstds, n, rows, eps);
+  const statShape = x.shape.slice(0, lead);
+  return { out: new Tensor(out, x.shape), mean: new Tensor(means, statShape), rstd: new Tensor(rstds, statShape) };
+}
+
+/**
+ * The reference backward pass: from x itself (not a saved mean and rstd), through the
+ * Jacobian, in float64 on one thread. Same outputs as `layerNormBackward`: dx in x's dtype,
+ * dweight and dbias float64 (dweight is given without a weight too, as there).
+ */
+export function layerNormBackwardNaive(dy: Tensor, x: Tensor, normalizedShape: readonly number[], weight?: Tensor, eps = 1e-5): LayerNormGrads {
+  const S = [...normalizedShape];
+  const lead = checkForward("layerNormBackward", x, S, weight, undefined, eps);
+  if (!shapesEqual(dy.shape, x.shape) || dy.dtype !== x.dtype) {
+    throw new TensorError("layerNormBackward", `dy must have x's shape and dtype ${x.dtype} ${fmtShape(x.shape)}, got ${dy.dtype} ${fmtShape(dy.shape)}`);
+  }
+  const n = sizeOf(S);
+  const rows = sizeOf(x.shape.slice(0, lead));
+  const dx = allocate(x.dtype, x.size);
+  const dweight = new Float64Array(n);
+  const dbias = new Float64Array(n);
+  layerNormBackwardRowsNaive(x.toFlatArray(), weight?.toFlatArray() ?? null, dy.toFlatArray(), dx, dweight, dbias, n, rows, eps);
+  return { dx: new Tensor(dx, x.shape), dweight: new Tensor(dweight, S), dbias: new Tensor(dbias, S) };
 }
