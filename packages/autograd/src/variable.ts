@@ -13,7 +13,7 @@
  * backward (unless `retainGraph`) or, untouched, by the garbage collector.
  */
 
-import { TensorError, fmtShape, isFloat, Tensor, type DType } from "@duet/tensor";
+import { TensorError, fmtShape, isFloat, shapesEqual, Tensor, type DType } from "@duet/tensor";
 import { runBackward } from "./backward.js";
 import type { Node } from "./graph.js";
 
@@ -115,6 +115,31 @@ export class Variable {
   /** The same value as a constant: no graph, no gradient. Shares storage (values are immutable). */
   detach(): Variable {
     return new Variable(this.value);
+  }
+
+  /**
+   * Leaves only: puts `value` in place of this Variable's value, under the same object. It is
+   * for moving a parameter's storage (onto shared memory for data parallelism, as torch's
+   * `module.share_memory()`) while modules, optimizers and their state, which hold the
+   * Variable itself, keep holding it. The new value must have the same shape and dtype, so
+   * `grad` and an optimizer's slots stay valid; optimizers write parameters in place, so give
+   * them compact storage (a fresh `new Tensor(data, shape)`).
+   *
+   * Refused for an op's output: later ops and its node were recorded from the value it has.
+   * A graph already recorded from this leaf keeps the tensors it saved, so its backward is the
+   * gradient at the old values, added to `grad` as usual.
+   */
+  replaceStorage(value: Tensor): void {
+    if (this.node !== null) {
+      throw new TensorError("replaceStorage", `only a leaf's storage can be replaced, but this Variable is the output of '${this.node.spec.name}' in a recorded graph`);
+    }
+    if (!(value instanceof Tensor)) {
+      throw new TensorError("replaceStorage", `value must be a Tensor, got ${value === null ? "null" : typeof value}`);
+    }
+    if (value.dtype !== this.dtype || !shapesEqual(value.shape, this.shape)) {
+      throw new TensorError("replaceStorage", `value must be ${this.dtype} ${fmtShape(this.shape)} like the storage it replaces, got ${value.dtype} ${fmtShape(value.shape)}`);
+    }
+    (this as { value: Tensor }).value = value;
   }
 
   /** Forgets the accumulated gradient (sets `grad` to null; the next backward starts from zero). */

@@ -11,9 +11,8 @@
  *                                   leaves its gradients for the main thread to add up
  *
  * Parameters are leaf Variables that modules, the optimiser and its state all hold by
- * reference, so the storage is swapped under the same Variable object (its `value` replaced by
- * a Tensor of the same shape over shared memory). @duet/nn has no API for this yet; this file
- * is the one place that does it, and the place to replace when nn gains `Module.shareMemory()`.
+ * reference, so the storage is swapped under the same Variable object with
+ * `Variable.replaceStorage` (a Tensor of the same shape and dtype over shared memory).
  */
 
 import type { Variable } from "@duet/autograd";
@@ -28,7 +27,7 @@ export function sharedLike(data: TypedArray): TypedArray {
 }
 
 function rebind(p: Variable, data: TypedArray): void {
-  (p as unknown as { value: Tensor }).value = new Tensor(data, p.shape);
+  p.replaceStorage(new Tensor(data, p.shape));
 }
 
 /** Puts every parameter of `model` on shared memory (values unchanged); returns the arrays in `namedParameters()` order. */
