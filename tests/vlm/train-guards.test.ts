@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readSafetensors, writeSafetensors } from "../../packages/nn/src/index.js";
+import { readSafetensors, writeSafetensors } from "../../packages/nn/src/node.js";
 import { full, type Tensor } from "../../packages/tensor/src/index.js";
 import { fitSteps, loadCheckpoint, trainClip, TrainAbortedError, type StepRecord } from "../../packages/vlm/src/index.js";
 import { handfulOfOpenMoji, tempDir, tinyRun } from "./train-helpers.js";
@@ -36,15 +36,24 @@ function finite(dir: string): boolean {
   return [...readSafetensors(join(dir, "model.safetensors")).tensors.values()].every((t) => Array.from(t.contiguousData()).every(Number.isFinite));
 }
 
-describe("the NaN / Inf guard", () => {
+// One thread, and data-parallel over two: there the batch is split between the main thread and a
+// worker, the loss is taken over the gathered features, and the worker's gradients are added to
+// the main thread's before the norm is checked, so a NaN in either shard must stop the step.
+const MODES = [
+  { mode: "one thread", threads: 1, dataParallel: false },
+  { mode: "data-parallel over 2 threads", threads: 2, dataParallel: true },
+];
+
+describe.each(MODES)("the NaN / Inf guard ($mode)", ({ threads, dataParallel }) => {
   it("skips a step whose batch holds a NaN, warns, and trains on", async () => {
     const records: StepRecord[] = [];
     const warnings: string[] = [];
     const dir = tempDir("nan-once");
-    const result = await trainClip(await tinyRun(dir, { data: await pairsWithABadImage(3, 4), steps: 4 }), {
+    const result = await trainClip(await tinyRun(dir, { data: await pairsWithABadImage(3, 4), steps: 4, threads, dataParallel }), {
       onStep: (r) => records.push(r),
       onLog: (line, level) => level === "warn" && warnings.push(line),
     });
+    expect(result.run).toMatchObject({ threads, dataParallel });
     expect(records.map((r) => r.skipped ?? false)).toEqual([false, true, false, false]);
     expect(records[1]!.loss).toBeNaN();
     expect(warnings).toEqual([expect.stringMatching(/^step 2: loss NaN, gradient norm NaN: not finite, the step was skipped \(1 in a row; giving up at 5\)$/)]);
@@ -57,7 +66,7 @@ describe("the NaN / Inf guard", () => {
 
   it("gives up after nanPatience bad steps in a row, keeping the last good checkpoint", async () => {
     const dir = tempDir("nan-abort");
-    const run = trainClip(await tinyRun(dir, { data: await pairsWithABadImage(3), steps: 10, checkpointEvery: 1, nanPatience: 3 }));
+    const run = trainClip(await tinyRun(dir, { data: await pairsWithABadImage(3), steps: 10, checkpointEvery: 1, nanPatience: 3, threads, dataParallel }));
     await expect(run).rejects.toThrow(TrainAbortedError);
     await expect(run).rejects.toThrow(/3 steps in a row had a NaN or Inf loss or gradient \(the last at step 4\); training stopped/);
     // steps 2 and 3 were skipped but left the weights as they were (finite), so they were saved; step 4 gave up
@@ -78,7 +87,7 @@ describe("the NaN / Inf guard", () => {
     writeSafetensors(file, tensors);
     const warnings: string[] = [];
     const dir = tempDir("poisoned");
-    const result = await trainClip(await tinyRun(dir, { init: trained.checkpointDir, steps: 2, checkpointEvery: 1 }), { onLog: (line, level) => level === "warn" && warnings.push(line) });
+    const result = await trainClip(await tinyRun(dir, { init: trained.checkpointDir, steps: 2, checkpointEvery: 1, threads, dataParallel }), { onLog: (line, level) => level === "warn" && warnings.push(line) });
     expect(result.steps).toBe(2);
     expect(existsSync(result.checkpointDir)).toBe(false);
     expect(warnings.filter((w) => /the weights hold NaN or Inf; the checkpoint was not saved/.test(w))).toHaveLength(3); // steps 1, 2 and the final save
