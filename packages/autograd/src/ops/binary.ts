@@ -88,7 +88,10 @@ export function pow(a: Operand, b: Operand): Variable {
   ]);
 }
 
-const TIE_NOTE = "Ties (a = b) split the gradient evenly, half to each operand, as torch.";
+// One note, one weighting function (winnerWeight) for both: minimum is maximum mirrored, ties included.
+const TIE_NOTE =
+  "Ties (a = b; -0 equals 0) split dz evenly, half to each operand, as torch. " +
+  "minimum is maximum mirrored: minimum(a, b) = -maximum(-a, -b), values and gradients, ties included.";
 
 const MAXIMUM = defineOp({
   name: "maximum",

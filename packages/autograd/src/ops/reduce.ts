@@ -46,7 +46,10 @@ export function mean(x: Input, axis?: T.Axes, keepdim = false): Variable {
   return record(MEAN, T.mean(r.x, axis, keepdim), [r.xv], (dy) => [T.div(dy.reshape(r.kept).expand(r.x.shape), r.count)]);
 }
 
-const TIES = "Ties: every element equal to the extreme shares the gradient evenly (dy / count), as torch.amax/amin; a single maximum gets all of it.";
+// One note, one routing function (routeToExtremes) for both: min is max mirrored, ties included.
+const TIES =
+  "Ties: every element equal to the extreme (-0 equals 0) shares dy evenly, dy / count, as torch.amax/amin; a single extreme gets all of it. " +
+  "min is max mirrored: min(x) = -max(-x), values and gradients, ties included.";
 
 const MAX = defineOp({
   name: "max",
