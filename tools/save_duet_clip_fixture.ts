@@ -14,7 +14,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { noGrad } from "@duet/autograd";
-import { init, readSafetensors, writeSafetensors } from "@duet/nn";
+import { init } from "@duet/nn";
+import { readSafetensors, writeSafetensors } from "@duet/nn/node";
 import { Generator } from "@duet/tensor";
 import { CLIP, loadCheckpoint, parseModelConfig, saveCheckpoint } from "@duet/vlm";
 

@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Tensor, tensor, type TypedArray } from "../../packages/tensor/src/index.js";
-import { openSafetensorsFile, readSafetensors, SafetensorsError, serializeSafetensors, writeSafetensors } from "../../packages/nn/src/index.js";
+import { SafetensorsError, serializeSafetensors } from "../../packages/nn/src/index.js";
+import { openSafetensorsFile, readSafetensors, writeSafetensors } from "../../packages/nn/src/node.js";
 import { expectSafetensorsError, flatValues } from "./safetensors-helpers.js";
 
 let folder: string;

@@ -19,11 +19,10 @@ import {
   numberToF16,
   openSafetensors,
   parseSafetensors,
-  readSafetensors,
   serializeSafetensors,
-  writeSafetensors,
   type SerializeOptions,
 } from "../../packages/nn/src/index.js";
+import { readSafetensors, writeSafetensors } from "../../packages/nn/src/node.js";
 import { decodeValue, encodeValue, expectSafetensorsError, flatValues } from "./safetensors-helpers.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "safetensors");

@@ -3,12 +3,14 @@
  * CLIP's vocabulary read with DecompressionStream gives the very merges node:zlib does; a
  * checkpoint built from fetched bytes embeds exactly as loadCheckpoint's; the page's
  * training loop writes a folder every `duet` command reads; and the bundle holds no Node-only
- * module. (tests/vlm/browser.test.ts then runs the page itself in Chromium.)
+ * module, which its build refuses anywhere a browser entry reaches. (tests/vlm/browser.test.ts
+ * then runs the page itself in Chromium.)
  */
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { stack } from "@duet/tensor";
 import { checkpointFromFiles, type CheckpointFiles } from "../../packages/vlm/src/browser/checkpoint.js";
@@ -17,7 +19,7 @@ import { BrowserTrainer, defaultTrainSettings, type ServedEmoji } from "../../pa
 import { UsageError } from "../../packages/vlm/src/cli/args.js";
 import { serveCommand } from "../../packages/vlm/src/cli/commands/serve.js";
 import { captureIo } from "../../packages/vlm/src/cli/io.js";
-import { buildBrowserAssets, survivingBuiltins } from "../../packages/vlm/src/serve/bundle.js";
+import { buildBrowserAssets, bundleForBrowser, BundleError } from "../../packages/vlm/src/serve/bundle.js";
 import { embedImages, embedTexts, loadCheckpoint, loadOpenMoji, openMojiItems, readImage, splitOfBase } from "../../packages/vlm/src/index.js";
 import { CLIP_BPE_PATH, parseClipMerges } from "../../packages/vlm/src/tokenizer/index.js";
 import { IMAGES, VIT_GELU } from "./cli-helpers.js";
@@ -88,22 +90,38 @@ describe("browser modules against their Node counterparts", () => {
 });
 
 describe("the browser bundle", () => {
-  it("builds the page and both workers without a Node-only module", async () => {
+  /** An import or require of a Node built-in, in ES module or CommonJS form, minified or not. */
+  const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'`]node:/;
+
+  it("builds the page and both workers without a Node-only module, and no node: import", async () => {
     const assets = await buildBrowserAssets();
     expect([...assets.keys()].sort()).toEqual(["duet.js", "engine.js", "index.html", "page.js", "pool.js", "style.css"]);
     for (const name of ["duet.js", "engine.js", "page.js", "pool.js"]) {
       const code = new TextDecoder().decode(assets.get(name)!.body);
-      expect(code, name).not.toMatch(/^import .* from ?"(node:|fs"|path")/m);
+      expect(code, name).not.toMatch(NODE_IMPORT);
+      expect(code, name).not.toMatch(/^import .* from ?"(fs"|path")/m);
       expect(code, name).not.toContain("Buffer.from(");
     }
   });
 
-  it("names a Node-only import that survived tree-shaking, and who pulled it in", () => {
-    const metafile = {
-      inputs: { "src/a.ts": { bytes: 1, imports: [{ path: "node:fs", kind: "import-statement" as const, external: true }] } },
-      outputs: { "app/engine.js": { bytes: 1, inputs: {}, imports: [{ path: "node:fs", kind: "import-statement" as const, external: true }], exports: [] } },
-    };
-    expect(survivingBuiltins(metafile)).toEqual(["app/engine.js imports node:fs (used by src/a.ts)"]);
+  it("bundles @duet/tensor, @duet/autograd and @duet/nn whole, with no Node-only import anywhere in them", async () => {
+    const packages = { tensor: "../../packages/tensor/src/index.ts", autograd: "../../packages/autograd/src/index.ts", nn: "../../packages/nn/src/index.ts" };
+    const entries = Object.fromEntries(Object.entries(packages).map(([name, path]) => [name, fileURLToPath(new URL(path, import.meta.url))]));
+    const files = await bundleForBrowser(entries, { minify: false });
+    expect(files.map((f) => f.path.slice(f.path.lastIndexOf("/") + 1)).sort()).toEqual(["autograd.js", "nn.js", "tensor.js"]);
+    for (const file of files) expect(file.text, file.path).not.toMatch(NODE_IMPORT);
+  });
+
+  it("refuses a Node-only import even where tree-shaking would drop it, naming the importer and its line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "duet-bundle-"));
+    folders.push(dir);
+    writeFileSync(join(dir, "entry.ts"), 'import { pure } from "./mixed.js";\nconsole.log(pure());\n');
+    writeFileSync(join(dir, "mixed.ts"), '// a pure function beside Node I/O\nimport { readFileSync } from "node:fs";\nexport const pure = () => 1;\nexport const load = (p: string) => readFileSync(p);\n');
+    writeFileSync(join(dir, "csv.ts"), 'import { parse } from "csv-parse/sync";\nconsole.log(parse);\n');
+    const build = bundleForBrowser({ entry: join(dir, "entry.ts") });
+    await expect(build).rejects.toThrow(BundleError);
+    await expect(build).rejects.toThrow(/mixed\.ts:2: .*mixed\.ts imports the Node-only module "node:fs", and a browser entry reaches it/);
+    await expect(bundleForBrowser({ csv: join(dir, "csv.ts") })).rejects.toThrow(/csv\.ts imports the Node-only module "csv-parse\/sync"/);
   });
 });
 

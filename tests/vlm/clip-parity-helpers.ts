@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readSafetensors } from "../../packages/nn/src/index.js";
+import { readSafetensors } from "../../packages/nn/src/node.js";
 import type { Tensor } from "../../packages/tensor/src/index.js";
 
 export const CLIP_FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "clip");

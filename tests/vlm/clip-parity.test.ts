@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import * as A from "../../packages/autograd/src/index.js";
-import { readSafetensors } from "../../packages/nn/src/index.js";
+import { readSafetensors } from "../../packages/nn/src/node.js";
 import { stack, type Tensor } from "../../packages/tensor/src/index.js";
 import { contrastiveLoss, loadCheckpoint, preprocess, readImage, saveCheckpoint, sigLipLoss, tokenize } from "../../packages/vlm/src/index.js";
 import { expectClose, fixtureFolder, readExpected } from "./clip-parity-helpers.js";

@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import * as A from "../../packages/autograd/src/index.js";
-import { readSafetensors } from "../../packages/nn/src/index.js";
+import { readSafetensors } from "../../packages/nn/src/node.js";
 import type { Tensor } from "../../packages/tensor/src/index.js";
 import { ConvImageTower } from "../../packages/vlm/src/index.js";
 import { expectClose, fixtureFolder } from "./clip-parity-helpers.js";

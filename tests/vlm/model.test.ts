@@ -7,7 +7,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as A from "../../packages/autograd/src/index.js";
-import { openSafetensorsFile, type LayerNorm, type ModuleList } from "../../packages/nn/src/index.js";
+import type { LayerNorm, ModuleList } from "../../packages/nn/src/index.js";
+import { openSafetensorsFile } from "../../packages/nn/src/node.js";
 import { Generator, randn, Tensor } from "../../packages/tensor/src/index.js";
 import {
   CLIP,

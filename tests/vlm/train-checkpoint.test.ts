@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readSafetensors } from "../../packages/nn/src/index.js";
+import { readSafetensors } from "../../packages/nn/src/node.js";
 import { stack } from "../../packages/tensor/src/index.js";
 import { embedImages, embedTexts, loadCheckpoint, TRAIN_STATE_FORMAT, trainClip, type TrainState } from "../../packages/vlm/src/index.js";
 import { handfulOfOpenMoji, tempDir, tinyRun } from "./train-helpers.js";

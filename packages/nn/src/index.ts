@@ -1,6 +1,7 @@
 /**
  * @duet/nn: modules and layers with PyTorch's parameter names and layouts, initialisers,
- * optimizers, learning-rate schedules and safetensors I/O.
+ * optimizers, learning-rate schedules and the safetensors format. Everything here runs in a
+ * browser too; what needs Node (safetensors files on disk) is the subpath @duet/nn/node.
  */
 
 export { Module } from "./module.js";

@@ -5,5 +5,4 @@ export { openSafetensors, parseSafetensors, SafetensorsReader } from "./reader.j
 export type { ReadOptions, TensorReadOptions, SafetensorsContents } from "./reader.js";
 export { serializeSafetensors } from "./writer.js";
 export type { SerializeOptions, TensorDict } from "./encode.js";
-export { openSafetensorsFile, readSafetensors, writeSafetensors } from "./file.js";
 export { f16ToNumber, numberToF16, bf16ToNumber, numberToBf16 } from "./half.js";

@@ -16,7 +16,7 @@ import { CLIP } from "../model/clip.js";
 import { modelConfigToJson, parseModelConfig, type ModelConfig } from "../model/config.js";
 import { configMismatches } from "../model/weights-check.js";
 import type { BpeTokenizer, Tokenizer } from "../tokenizer/bpe.js";
-import { tokenizerFromJson, tokenizerToJson } from "../tokenizer/tokenizer-file.js";
+import { tokenizerFromJson, tokenizerToJson } from "../tokenizer/tokenizer-json.js";
 import { clipTokenizerFromGzip } from "./clip-vocab.js";
 
 export interface BrowserCheckpoint {

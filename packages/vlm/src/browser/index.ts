@@ -22,7 +22,7 @@ export { BrowserTrainer, DEMO_RESOLUTION, defaultTrainSettings, type Heatmap, ty
 export type { EngineMethods, EngineEvent } from "./engine/protocol.js";
 export * as tensor from "@duet/tensor";
 export * as autograd from "@duet/autograd";
-// @duet/nn without its file I/O (safetensors/file.ts reads and writes with node:fs)
+// what a training page needs from @duet/nn (its file I/O is the Node-only subpath @duet/nn/node)
 export { AdamW, Module, SGD, assignLearningRate, clipGradNorm, constLr, cosineLr, openSafetensors, paramGroupsNoDecayForNdimLe1, parseSafetensors, serializeSafetensors } from "@duet/nn";
 export { CLIP, createModel } from "../model/clip.js";
 export { modelConfigToJson, parseModelConfig, type ModelConfig } from "../model/config.js";
@@ -33,5 +33,5 @@ export { preprocess } from "../image/preprocess.js";
 export { imageToTensor } from "../image/normalize.js";
 export { rgbImage, type RgbImage } from "../image/image.js";
 export { BpeTokenizer } from "../tokenizer/bpe.js";
-export { tokenizerFromJson, tokenizerToJson } from "../tokenizer/tokenizer-file.js";
+export { tokenizerFromJson, tokenizerToJson } from "../tokenizer/tokenizer-json.js";
 export { trainBpe } from "../tokenizer/trainer.js";

@@ -12,7 +12,8 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { openSafetensorsFile, serializeSafetensors } from "@duet/nn";
+import { serializeSafetensors } from "@duet/nn";
+import { openSafetensorsFile } from "@duet/nn/node";
 import type { Tensor } from "@duet/tensor";
 import { writeFileDurable, writeFolderAtomic } from "../model/atomic-folder.js";
 import { UsageError } from "./args.js";

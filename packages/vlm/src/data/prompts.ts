@@ -8,8 +8,8 @@ import { extname } from "node:path";
 import { DataError, type DataLocation } from "./errors.js";
 import { parseJsonLine, readTextFile } from "./manifest-common.js";
 
-/** CLIP's single most common prompt, the fallback when no templates are given. */
-export const DEFAULT_TEMPLATES: readonly string[] = ["a photo of a {}."];
+// the templates themselves, which the browser shares without this file's readers
+export { DEFAULT_TEMPLATES, fillTemplate } from "./prompt-template.js";
 
 /** Reads a list of class names. */
 export function readClassnames(path: string): string[] {
@@ -29,11 +29,6 @@ export function readTemplates(path: string): string[] {
     if (!value.includes("{}")) throw new DataError("readTemplates", `template ${JSON.stringify(value)} has no {} for the class name`, where);
   }
   return templates.map(({ value }) => value);
-}
-
-/** The prompt for one class: every `{}` replaced by the name. */
-export function fillTemplate(template: string, classname: string): string {
-  return template.split("{}").join(classname);
 }
 
 /** The non-blank entries, each with where it came from (a JSON entry has no line of its own). */

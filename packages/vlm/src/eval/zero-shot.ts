@@ -17,7 +17,7 @@
 import { noGrad } from "@duet/autograd";
 import { concat, fmtShape, l2Normalize, matmul, mean, mul, type Tensor } from "@duet/tensor";
 import type { CLIP } from "../model/clip.js";
-import { fillTemplate } from "../data/prompts.js";
+import { fillTemplate } from "../data/prompt-template.js";
 import { ModelError } from "../model/errors.js";
 import { embedImages, embedTexts } from "./embed.js";
 

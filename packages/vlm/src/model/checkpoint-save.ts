@@ -18,7 +18,7 @@
 import { join } from "node:path";
 import { serializeSafetensors } from "@duet/nn";
 import type { BpeTokenizer } from "../tokenizer/bpe.js";
-import { tokenizerToJson } from "../tokenizer/tokenizer-file.js";
+import { tokenizerToJson } from "../tokenizer/tokenizer-json.js";
 import { writeFileDurable, writeFolderAtomic } from "./atomic-folder.js";
 import {
   DUET_CONFIG_FILE,

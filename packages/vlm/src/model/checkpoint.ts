@@ -19,7 +19,8 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { openSafetensorsFile, StateDictError } from "@duet/nn";
+import { StateDictError } from "@duet/nn";
+import { openSafetensorsFile } from "@duet/nn/node";
 import type { Tensor } from "@duet/tensor";
 import type { RgbImage } from "../image/image.js";
 import { preprocess } from "../image/preprocess.js";

@@ -9,18 +9,19 @@
  *   app/style.css, index.html   copied as they are
  *
  * No Node built-in may reach the browser, nor a package only the Node side uses (CSV parsing,
- * the PNG/JPEG decoders, the SVG rasteriser, progress bars). Some shared modules mix pure logic
- * with Node I/O (safetensors/file.ts beside the safetensors parser; data/prompts.ts, whose
- * fillTemplate zero-shot needs, beside a file reader that parses CSV); the browser code imports
- * only the pure parts, and each such import left behind is marked external and free of side
- * effects, so esbuild drops it when nothing uses it. Any that survives tree-shaking fails the
- * build, naming the module that pulled it in.
+ * the PNG/JPEG decoders, the SVG rasteriser, progress bars). Where a module mixed pure logic
+ * with Node I/O it is split, and the browser imports only the pure half: @duet/nn beside
+ * @duet/nn/node (safetensors files), tokenizer-json.ts beside tokenizer-file.ts,
+ * data/prompt-template.ts beside data/prompts.ts. A plugin holds that line: an import of a
+ * Node-only module anywhere a browser entry reaches fails the build, naming the importing
+ * file and line — even one that tree-shaking would drop, so no module is half Node's.
  */
 
 import { readFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BuildResult, Metafile, Plugin } from "esbuild";
+import type { OutputFile, Plugin } from "esbuild";
 import { esbuildErrorText, loadEsbuild } from "@duet/tensor";
 
 export interface Asset {
@@ -55,63 +56,54 @@ const NODE_ONLY_PACKAGES = ["csv-parse", "pngjs", "jpeg-js", "@resvg/resvg-js", 
 const escape = (name: string) => name.replace(/[/.@-]/g, "\\$&");
 const NODE_ONLY = new RegExp(`^(node:.*|(${builtinModules.map(escape).join("|")})(/.*)?|(${NODE_ONLY_PACKAGES.map(escape).join("|")})(/.*)?)$`);
 
-/** Node built-ins and Node-only packages become external imports that esbuild may drop. */
-const nodeOnlyExternal: Plugin = {
-  name: "duet-node-only",
+/** Fails the build at any import of a Node built-in or a Node-only package, naming its importer. */
+const refuseNodeOnly: Plugin = {
+  name: "duet-refuse-node-only",
   setup(build) {
-    build.onResolve({ filter: /^[@a-z]/ }, (args) => (NODE_ONLY.test(args.path) ? { path: args.path, external: true, sideEffects: false } : undefined));
+    build.onResolve({ filter: /^[@a-z]/ }, (args) => {
+      if (!NODE_ONLY.test(args.path)) return undefined;
+      const importer = relative(process.cwd(), args.importer) || args.importer;
+      return { errors: [{ text: `${importer} imports the Node-only module "${args.path}", and a browser entry reaches it: import a browser-safe module instead` }] };
+    });
   },
 };
 
-/** Which built-ins survived in an output, and which inputs import them. */
-export function survivingBuiltins(metafile: Metafile): string[] {
-  const problems: string[] = [];
-  for (const [output, info] of Object.entries(metafile.outputs)) {
-    for (const imported of info.imports) {
-      if (!imported.external || !NODE_ONLY.test(imported.path)) continue;
-      const importers = Object.entries(metafile.inputs)
-        .filter(([, input]) => input.imports.some((i) => i.path === imported.path))
-        .map(([name]) => name);
-      problems.push(`${output} imports ${imported.path} (used by ${importers.join(", ") || "?"})`);
-    }
-  }
-  return problems;
-}
-
 /**
- * Builds the page and workers; returns the assets by name ("page.js", "index.html", ...).
+ * Bundles `entries` (name -> file) for the browser, under the Node-only guard; the files come
+ * back as /app/NAME.js. buildBrowserAssets builds Duet's own entries with it.
  *
  * esbuild is loaded, and its errors worded, by @duet/tensor's bundle.ts, which bundles Node's
- * workers; the build itself differs from those: four entries at once, ES modules for the
- * browser platform, and a metafile to check what reached the bundle, where a Node worker is
- * one CommonJS script started with `eval`.
+ * workers; the build itself differs from those: several entries at once, ES modules for the
+ * browser platform and the guard, where a Node worker is one CommonJS script for Node
+ * started with `eval`, free to import Node's modules.
  */
-export async function buildBrowserAssets(options: { minify?: boolean } = {}): Promise<Map<string, Asset>> {
-  let result: BuildResult & { metafile: Metafile };
+export async function bundleForBrowser(entries: Record<string, string>, options: { minify?: boolean } = {}): Promise<OutputFile[]> {
   try {
     const esbuild = loadEsbuild("duet serve");
-    result = (await esbuild.build({
-      entryPoints: ENTRIES,
+    const result = await esbuild.build({
+      entryPoints: entries,
       bundle: true,
       format: "esm",
       platform: "browser",
       target: ["chrome110", "firefox115", "safari16"],
       outdir: "/app",
       write: false,
-      metafile: true,
       minify: options.minify ?? true,
       sourcemap: false,
       legalComments: "none",
       logLevel: "silent",
-      plugins: [nodeOnlyExternal],
-    })) as typeof result;
+      plugins: [refuseNodeOnly],
+    });
+    return result.outputFiles;
   } catch (error) {
     throw new BundleError(esbuildErrorText(error));
   }
-  const survivors = survivingBuiltins(result.metafile);
-  if (survivors.length > 0) throw new BundleError(`Node-only modules reached the browser bundle: ${survivors.join("; ")}`);
+}
+
+/** Builds the page and workers; returns the assets by name ("page.js", "index.html", ...). */
+export async function buildBrowserAssets(options: { minify?: boolean } = {}): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>();
-  for (const file of result.outputFiles ?? []) {
+  for (const file of await bundleForBrowser(ENTRIES, options)) {
     const name = file.path.slice(file.path.lastIndexOf("/") + 1);
     assets.set(name, { body: file.contents, type: name.endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8" });
   }

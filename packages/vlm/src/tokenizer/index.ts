@@ -43,13 +43,12 @@ export {
   TOKENIZER_FORMAT,
   TOKENIZER_FORMAT_VERSION,
   TokenizerFileError,
-  loadTokenizerFile,
   parseTokenizerJson,
-  saveTokenizerFile,
   tokenizerFromJson,
   tokenizerToJson,
   type TokenizerJson,
-} from "./tokenizer-file.js";
+} from "./tokenizer-json.js";
+export { loadTokenizerFile, saveTokenizerFile } from "./tokenizer-file.js";
 
 /**
  * open_clip's `tokenize(texts, context_length=77)` with CLIP's vocabulary: one row per text,

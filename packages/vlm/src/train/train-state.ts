@@ -25,7 +25,8 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readSafetensors, serializeSafetensors, type AdamW, type OptimizerMeta } from "@duet/nn";
+import { serializeSafetensors, type AdamW, type OptimizerMeta } from "@duet/nn";
+import { readSafetensors } from "@duet/nn/node";
 import { defaultGenerator } from "@duet/tensor";
 import type { LoaderPosition } from "../data/loader.js";
 import type { CLIP } from "../model/clip.js";
