@@ -3,7 +3,7 @@
  * reports is its own (process.resourceUsage().maxRSS counts its data-parallel and kernel
  * worker threads, which live in this process).
  *
- * The step is the trainer's own function, trainStep (trainer.ts), on its StepEngine:
+ * The step is the trainer's own, TrainingStep (vlm's train/step.ts), on its StepEngine:
  *
  *   model.zeroGrad()
  *   loss = engine.accumulate(images, tokens)   forward, InfoNCE, backward (plain or data-parallel)
@@ -21,9 +21,8 @@
  */
 
 import { createInterface } from "node:readline";
-import { AdamW, paramGroupsNoDecayForNdimLe1 } from "@duet/nn";
 import { Generator, randn, setNumThreads, shutdownThreads, Tensor } from "@duet/tensor";
-import { createModel, parseModelConfig, StepEngine, trainStep, type ModelConfig } from "@duet/vlm";
+import { createModel, parseModelConfig, recipeDefaults, startStepEngine, TrainingStep, type ModelConfig } from "@duet/vlm";
 import type { StepProcessSpec } from "./train-options.js";
 
 const send = (message: Record<string, unknown>) => process.stdout.write(JSON.stringify(message) + "\n");
@@ -51,16 +50,17 @@ async function main(spec: StepProcessSpec): Promise<void> {
   // each shard's kernels run on one; otherwise one shard and the kernels split.
   const dataParallel = spec.config.mode === "data-parallel";
   setNumThreads(dataParallel ? 1 : spec.config.threads);
-  const engine = await StepEngine.create(model, { shards: dataParallel ? spec.config.threads : 1, chunkSize: null, loss: config.duet.loss });
-  const optimizer = new AdamW(paramGroupsNoDecayForNdimLe1(model.namedParameters(), spec.weightDecay), { lr: spec.lr, betas: [0.9, 0.98], eps: 1e-6 });
-  const params = model.parameters();
+  const engine = await startStepEngine(model, { shards: dataParallel ? spec.config.threads : 1, chunkSize: null, loss: config.duet.loss });
+  // the trainer's recipe with the preset's settings; no warmup and a schedule far longer than
+  // the benchmark, so the learning rate stays at its peak
+  const recipe = { ...recipeDefaults(null), steps: 1_000_000, warmup: 0, lr: spec.lr, weightDecay: spec.weightDecay, gradClipNorm: spec.gradClipNorm, loss: config.duet.loss };
+  const stepper = new TrainingStep(model, engine, recipe);
   const { images, tokens } = syntheticBatch(config, spec.batch, new Generator(spec.seed + 1));
   let stepsDone = 0;
 
-  const parts = { model, engine, optimizer, params, gradClipNorm: spec.gradClipNorm };
   const step = async (): Promise<number> => {
     const seed = stepsDone++;
-    return (await trainStep(parts, 1, async () => ({ images, tokens, samples: spec.batch, seed }))).loss;
+    return (await stepper.run(seed, () => ({ images, tokens, samples: spec.batch, seed }))).loss;
   };
 
   send({ ready: true, parameters: model.numParameters() });

@@ -1,7 +1,7 @@
 /**
  * The PyTorch reference run (docs/reference-run.md), step 3 of 3: evaluates the weights
  * tools/reference_train.py trained with open_clip, with exactly the evaluator `duet demo` uses
- * (cli/evaluate.ts: openMojiEvalSet + evaluateOnOpenMoji on the TEST split), and writes
+ * (eval/: openMojiEvalSet + evaluateHeldOut on the TEST split), and writes
  * bench/results/reference-train.json, which the demo's report shows beside Duet's numbers.
  *
  *   npx tsx tools/eval-reference.ts --checkpoint DIR [--batches DIR] [--out bench/results/reference-train.json]
@@ -19,7 +19,8 @@ import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCheckpoint, loadOpenMoji } from "@duet/vlm";
 import { writeFileAtomic } from "../packages/vlm/src/data/atomic.js";
-import { chanceRecall, evaluateOnOpenMoji, openMojiEvalSet } from "../packages/vlm/src/cli/evaluate.js";
+import { chanceRecall, checkedEncoder, evaluateHeldOut, openMojiEvalSet, retrievalSummary, zeroShotSummary } from "../packages/vlm/src/eval/index.js";
+import { progressFor } from "../packages/vlm/src/cli/progress.js";
 import { processIo } from "../packages/vlm/src/cli/io.js";
 import { DEFAULT_REFERENCE, repoRoot } from "../packages/vlm/src/cli/demo-run.js";
 import type { BatchesHeader } from "./export-demo-batches.js";
@@ -71,10 +72,10 @@ async function main(): Promise<void> {
   const checkpoint = loadCheckpoint(checkpointDir);
   // the evaluation set exactly as `duet demo` builds it: OpenMoji at the model's resolution, its test split
   const openMoji = await loadOpenMoji({ resolution: checkpoint.preprocess.size });
-  const set = await openMojiEvalSet(checkpoint.preprocess.size, "test", io, { openMoji });
-  const evaluation = evaluateOnOpenMoji(checkpoint, set, io);
-  const z = evaluation.zeroshot;
-  const r = evaluation.retrieval;
+  const set = await openMojiEvalSet(checkpoint.preprocess.size, "test", { openMoji, onProgress: progressFor(io) });
+  const { record } = await evaluateHeldOut(checkedEncoder(checkpoint), set, { onProgress: progressFor(io) });
+  const z = zeroShotSummary(record);
+  const r = retrievalSummary(record);
   const n = r.n_images;
 
   // Duet's numbers for the run the batches came from, when its metrics.json is there

@@ -70,7 +70,7 @@ describe("browser modules against their Node counterparts", () => {
     const items: ServedEmoji[] = openMojiItems().map((item) => ({ ...item, split: splitOfBase(item.baseHexcode) }));
     const trainer = new BrowserTrainer(items, openMoji.pixels, 32, { ...defaultTrainSettings(), batchSize: 8, heatmapSize: 4 });
     const before = trainer.heatmap();
-    const report = trainer.runStep();
+    const report = await trainer.runStep();
     expect(report.step).toBe(1);
     expect(Number.isFinite(report.loss)).toBe(true);
     expect(report.logitScale).toBeGreaterThan(1);

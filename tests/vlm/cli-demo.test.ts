@@ -106,6 +106,25 @@ describe("duet train", () => {
     expect(readFileSync(join(out, "train_log.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
   });
 
+  it("--val-data on a CSV manifest logs a validation loss and retrieval every --eval-every steps", async () => {
+    const out = join(work.dir, "run-val");
+    const run = await duet("train", "--data", work.pairs, "--val-data", work.pairs, "--eval-every", "2", "--model", config, "--out", out, "--steps", "4", "--warmup", "0", "--batch-size", "3", "--threads", "1", "--json");
+    expect(run.code, run.stderr.join("\n")).toBe(0);
+    const evals = readFileSync(join(out, "eval_log.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, number | string>);
+    expect(evals.map((e) => e["step"])).toEqual([2, 4]);
+    for (const e of evals) {
+      expect(e["data"]).toBe("pairs.csv");
+      expect(typeof e["val_loss"] === "number" && Number.isFinite(e["val_loss"]), `val_loss in ${JSON.stringify(e)}`).toBe(true);
+      expect(e["text_to_image_R@1"]).toBeGreaterThanOrEqual(0);
+      expect(e["chance_R@1"]).toBeGreaterThan(0);
+    }
+    expect(run.json<{ last_eval: { step: number } }>().last_eval.step).toBe(4);
+    expect(run.json<{ run: { valData: string } }>().run.valData).toBe(work.pairs);
+    const alone = await duet("train", "--data", work.pairs, "--val-data", work.pairs, "--model", config, "--out", join(work.dir, "run-val-2"), "--steps", "1");
+    expect(alone.code).toBe(2);
+    expect(alone.stderr.join("\n")).toMatch(/--val-data needs --eval-every/);
+  });
+
   const TRAIN_ERRORS: [string, string[], RegExp][] = [
     ["no --out", ["train", "--data", "openmoji"], /--out is required/],
     ["a bad loss", ["train", "--out", "x", "--loss", "triplet"], /--loss must be clip or siglip/],

@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Generator, randn, Tensor } from "../../packages/tensor/src/index.js";
-import { CLIP, parseModelConfig, planChunks, StepEngine, trainClip, type StepRecord } from "../../packages/vlm/src/index.js";
+import { CLIP, parseModelConfig, planChunks, startStepEngine, trainClip, type StepRecord } from "../../packages/vlm/src/index.js";
 import { tempDir, tinyModel, tinyRun } from "./train-helpers.js";
 
 const VOCAB = 50;
@@ -39,7 +39,7 @@ async function gradients(options: { shards: number; chunkSize: number | null; dt
   const dtype = options.dtype ?? "float64";
   const m = model(dtype, options.siglip);
   const { images, tokens } = batch(options.n ?? 10, 5, dtype);
-  const engine = await StepEngine.create(m, { shards: options.shards, chunkSize: options.chunkSize, loss: options.siglip ? "siglip" : "clip" });
+  const engine = await startStepEngine(m, { shards: options.shards, chunkSize: options.chunkSize, loss: options.siglip ? "siglip" : "clip" });
   try {
     const loss = await engine.accumulate(images, tokens, 1, 99);
     return { loss, grads: m.namedParameters().map(([name, p]) => ({ name, grad: Float64Array.from(p.grad!.contiguousData()) })) };

@@ -8,8 +8,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  evaluateOpenMoji,
+  evaluateHeldOut,
   getPreset,
+  modelEncoder,
+  openMojiEvalSet,
   parseModelConfig,
   PRESET_NAMES,
   trainClip,
@@ -27,11 +29,14 @@ describe("a tiny run on eight emojis", () => {
     const last = records.at(-1)!.loss;
     expect(first, "the first loss is near ln 8 (chance)").toBeGreaterThan(1.5);
     expect(last, `loss after 60 steps (first ${first})`).toBeLessThan(0.05);
-    const metrics = evaluateOpenMoji(result.model, result.tokenizer, await handfulOfOpenMoji(), "all");
+    const openMoji = await handfulOfOpenMoji();
+    const set = await openMojiEvalSet(openMoji.resolution, "all", { openMoji });
+    const { record: metrics } = await evaluateHeldOut(modelEncoder(result.model, result.tokenizer), set, { loss: "clip", lossBatchSize: 8 });
     expect(metrics.images).toBe(8);
     expect(metrics["text_to_image_R@1"]).toBe(1);
     expect(metrics["image_to_text_R@1"]).toBe(1);
-    expect(metrics["retrieval_R@1_chance"]).toBe(1 / 8);
+    expect(metrics["chance_R@1"]).toBe(1 / 8);
+    expect(metrics.val_loss, "the validation loss of the overfit emojis").toBeLessThan(0.1);
     expect(result.stoppedBy).toBe("steps");
     expect(result.steps).toBe(60);
   });

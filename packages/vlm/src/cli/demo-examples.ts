@@ -11,7 +11,7 @@ import { rasterizeOpenMoji } from "../data/index.js";
 import { rgbImage } from "../image/index.js";
 import { pngDataUri } from "../report/png.js";
 import type { RetrievalExample, ReportData, ZeroShotExample } from "../report/report.js";
-import type { OpenMojiEvalSet, OpenMojiResults } from "./evaluate.js";
+import type { OpenMojiEvalSet } from "../eval/index.js";
 
 const DISPLAY_SIZE = 64;
 
@@ -33,7 +33,15 @@ export interface ReportExamples {
   retrievalExamples: RetrievalExample[];
 }
 
-export async function buildExamples(set: OpenMojiEvalSet, evaluation: OpenMojiResults, counts = { similarity: 16, zeroShot: 12, retrieval: 6 }): Promise<ReportExamples> {
+/** The evaluation's outputs the pictures come from (evaluateHeldOut's, on an OpenMoji split). */
+export interface ExampleFeatures {
+  imageFeatures: Tensor;
+  textFeatures: Tensor;
+  /** Zero-shot logits (images, classes). */
+  zeroShotLogits: Tensor;
+}
+
+export async function buildExamples(set: OpenMojiEvalSet, evaluation: ExampleFeatures, counts = { similarity: 16, zeroShot: 12, retrieval: 6 }): Promise<ReportExamples> {
   const items = set.indices.map((i) => set.openMoji.items[i]!);
   // positions (in the evaluation set) of base emojis, so examples differ in more than skin tone
   const bases = items.map((item, k) => (item.skintone === "" ? k : -1)).filter((k) => k >= 0);

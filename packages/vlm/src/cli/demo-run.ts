@@ -21,9 +21,9 @@ import { readReferenceRun } from "../report/reference.js";
 import { renderReport, type HeadlineMetrics } from "../report/report.js";
 import { getPreset } from "../train/index.js";
 import { buildExamples } from "./demo-examples.js";
-import { evaluateOnOpenMoji, chanceRecall, openMojiEvalSet } from "./evaluate.js";
+import { chanceRecall, checkedEncoder, evaluateHeldOut, openMojiEvalSet, retrievalSummary, zeroShotSummary } from "../eval/index.js";
 import type { Io } from "./io.js";
-import { formatSeconds, startProgress } from "./progress.js";
+import { formatSeconds, progressFor, startProgress } from "./progress.js";
 import { trainWithProgress } from "./training.js";
 
 export interface DemoOptions {
@@ -101,20 +101,18 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Record<stri
   // 3. evaluate the checkpoint as saved, on the test split
   t = performance.now();
   const checkpoint = loadCheckpoint(result.checkpointDir);
-  const set = await openMojiEvalSet(checkpoint.preprocess.size, "test", io, { openMoji });
-  const evaluation = evaluateOnOpenMoji(checkpoint, set, io);
+  const set = await openMojiEvalSet(checkpoint.preprocess.size, "test", { openMoji, onProgress: progressFor(io) });
+  // the same evaluator as the validation curve's (eval/held-out.ts), on the test split
+  const evaluation = await evaluateHeldOut(checkedEncoder(checkpoint), set, { onProgress: progressFor(io) });
   phase("evaluate", t);
 
   // 4. report
   t = performance.now();
-  const z = evaluation.zeroshot;
-  const r = evaluation.retrieval;
+  const z = zeroShotSummary(evaluation.record);
+  const r = retrievalSummary(evaluation.record);
   const n = r.n_images;
-  const headline: HeadlineMetrics = {
-    zeroshot: { top1: z.top1, top5: z.top5, chance_top1: z.chance_top1, chance_top5: z.chance_top5, n: z.n, classes: z.classes },
-    retrieval: { ...r, "chance_R@1": chanceRecall(n, 1), "chance_R@5": chanceRecall(n, 5), "chance_R@10": chanceRecall(n, 10) },
-  };
-  const examples = await buildExamples(set, evaluation);
+  const headline: HeadlineMetrics = { zeroshot: z, retrieval: r };
+  const examples = await buildExamples(set, { imageFeatures: evaluation.imageFeatures, textFeatures: evaluation.textFeatures!, zeroShotLogits: evaluation.zeroShotLogits! });
   const referencePath = resolve(repoRoot(), options.referencePath);
   const reference = readReferenceRun(referencePath);
   const machine = {
@@ -163,7 +161,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Record<stri
     steps: stepLog.filter((s) => !s.skipped).map((s) => ({ step: s.step, loss: s.loss, lr: s.lr, logitScale: s.logit_scale })),
     evals: evals.map((e) => ({
       step: e.step,
-      metrics: { "zero-shot top-1": e.zeroshot_top1, "zero-shot top-5": e.zeroshot_top5, "text→image R@5": e["text_to_image_R@5"], "image→text R@5": e["image_to_text_R@5"] },
+      metrics: { "zero-shot top-1": e.zeroshot_top1 ?? NaN, "zero-shot top-5": e.zeroshot_top5 ?? NaN, "text→image R@5": e["text_to_image_R@5"] ?? NaN, "image→text R@5": e["image_to_text_R@5"] ?? NaN },
     })),
     modelConfig,
     trainConfig,

@@ -31,6 +31,11 @@ export interface ProgressOptions {
 /** Work that finishes within this many milliseconds prints no plain progress line at all. */
 const QUIET_MS = 2000;
 
+/** A ProgressFactory (eval/embed.ts) drawing on `io`'s stderr. */
+export function progressFor(io: Io): (label: string, total: number) => Progress {
+  return (label, total) => startProgress(io, label, total);
+}
+
 export function startProgress(io: Io, label: string, total: number, options: ProgressOptions = {}): Progress {
   if (options.silent) return { update: () => undefined, stop: () => undefined, log: (line) => io.err(line) };
   const fields = options.fields ?? [];

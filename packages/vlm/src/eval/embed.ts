@@ -5,9 +5,10 @@
  */
 
 import { noGrad } from "@duet/autograd";
-import { concat, fmtShape, type Tensor } from "@duet/tensor";
+import { concat, fmtShape, stack, type Tensor } from "@duet/tensor";
 import type { CLIP } from "../model/clip.js";
 import { ModelError } from "../model/errors.js";
+import type { Encoder } from "./encoder.js";
 
 export interface EmbedOptions {
   /** Rows per forward pass (default 64). */
@@ -37,4 +38,43 @@ export function embedTexts(model: CLIP, tokens: Tensor, options: EmbedOptions = 
     const parts = batches("embedTexts", tokens.shape[0]!, options.batchSize ?? 256).map(([a, b]) => model.encodeText(tokens.slice(0, a, b), { normalize: true }).value);
     return parts.length === 1 ? parts[0]! : concat(parts, 0);
   });
+}
+
+/** Reports a long evaluation's progress (the CLI draws a bar from it; the trainer passes none). */
+export type ProgressFactory = (label: string, total: number) => { update(done: number): void; stop(): void };
+
+export interface StreamOptions extends EmbedOptions {
+  onProgress?: ProgressFactory;
+  /** The progress bar's label (default "embedding images"). */
+  label?: string;
+}
+
+/**
+ * Normalised features of `count` images made `batchSize` at a time by `imageAt` (decoded and
+ * preprocessed only when their batch comes, so a large set never sits in memory as tensors).
+ */
+export async function embedImageStream(model: CLIP, count: number, imageAt: (i: number) => Tensor | Promise<Tensor>, options: StreamOptions = {}): Promise<Tensor> {
+  const batchSize = options.batchSize ?? 64;
+  const progress = options.onProgress?.(options.label ?? "embedding images", count);
+  const parts: Tensor[] = [];
+  try {
+    for (const [a, b] of batches("embedImageStream", count, batchSize)) {
+      const images: Tensor[] = [];
+      for (let i = a; i < b; i++) images.push(await imageAt(i));
+      parts.push(embedImages(model, stack(images), { batchSize }));
+      progress?.update(b);
+    }
+  } finally {
+    progress?.stop();
+  }
+  if (parts.length === 0) throw new ModelError("embedImageStream", "no images to embed");
+  return parts.length === 1 ? parts[0]! : concat(parts, 0);
+}
+
+/** Normalised features of texts, tokenized by the encoder `batchSize` at a time. */
+export function embedTextList(encoder: Encoder, texts: readonly string[], batchSize = 256): Tensor {
+  if (texts.length === 0) throw new ModelError("embedTextList", "no texts to embed");
+  const parts: Tensor[] = [];
+  for (let a = 0; a < texts.length; a += batchSize) parts.push(embedTexts(encoder.model, encoder.tokenize(texts.slice(a, a + batchSize)), { batchSize }));
+  return parts.length === 1 ? parts[0]! : concat(parts, 0);
 }

@@ -1,4 +1,8 @@
-/** Evaluation: batched embedding, zero-shot classification and retrieval metrics (open_clip's names). */
+/**
+ * Evaluation: batched embedding, zero-shot classification and retrieval metrics (open_clip's
+ * names), and the one held-out evaluator (held-out.ts) that the trainer, the CLI, the demo and
+ * tools/ share. The browser imports the pure modules directly (embed, zero-shot, retrieval).
+ */
 
 export { embedImages, embedTexts, type EmbedOptions } from "./embed.js";
 export {
@@ -12,3 +16,20 @@ export {
   type ZeroShotResult,
 } from "./zero-shot.js";
 export { groundTruthRanks, RETRIEVAL_KS, retrievalMetrics, type RetrievalMetrics, type RetrievalOptions } from "./retrieval.js";
+export { embedImageStream, embedTextList, type ProgressFactory, type StreamOptions } from "./embed.js";
+export { checkedEncoder, checkTokenIds, modelEncoder, type Encoder } from "./encoder.js";
+export {
+  chanceRecall,
+  evaluateHeldOut,
+  retrievalSummary,
+  validationLoss,
+  zeroShotSummary,
+  type HeldOutData,
+  type HeldOutOptions,
+  type HeldOutRecord,
+  type HeldOutResult,
+  type RetrievalSummary,
+  type ZeroShotSummary,
+} from "./held-out.js";
+export { openMojiEvalSet, type OpenMojiEvalOptions, type OpenMojiEvalSet } from "./openmoji.js";
+export { captionHeldOut, classificationHeldOut } from "./manifests.js";

@@ -2,3 +2,4 @@
 
 export { checkFeaturePair, contrastiveLoss, getGroundTruth, getLogits, type ContrastiveLogits, type ContrastiveLossOptions } from "./clip-loss.js";
 export { SIGLIP_INIT_LOGIT_BIAS, SIGLIP_INIT_LOGIT_SCALE, sigLipGroundTruth, sigLipLogits, sigLipLoss, type SigLipLossOptions } from "./siglip-loss.js";
+export { lossOnFeatures, type LossKind } from "./model-loss.js";

@@ -38,7 +38,7 @@ export {
 export { basicClean, cleanText, whitespaceClean } from "./clean.js";
 export { fixText } from "./ftfy.js";
 export { htmlUnescape } from "./html-unescape.js";
-export { learnMerges, trainBpe, type TrainOptions } from "./trainer.js";
+export { fitContextLength, learnMerges, trainBpe, type TrainOptions } from "./trainer.js";
 export {
   TOKENIZER_FORMAT,
   TOKENIZER_FORMAT_VERSION,

@@ -22,7 +22,7 @@
  * never merged, so ids and tokens stay one-to-one.
  */
 
-import { BASE_VOCAB_SIZE, BpeTokenizer, END_OF_WORD, baseSymbols, SPECIAL_TOKENS, type BpeOptions, type Merge } from "./bpe.js";
+import { BASE_VOCAB_SIZE, BpeTokenizer, END_OF_WORD, baseSymbols, SPECIAL_TOKENS, type BpeOptions, type Merge, type Tokenizer } from "./bpe.js";
 import { toByteSymbols } from "./byte-level.js";
 import { cleanText } from "./clean.js";
 import { preTokenize, preTokenizer } from "./pretokenize.js";
@@ -201,4 +201,15 @@ export function learnMerges(corpus: Iterable<string>, options: TrainOptions): Me
 /** Learn a tokenizer from a caption corpus; see `learnMerges`. */
 export function trainBpe(corpus: Iterable<string>, options: TrainOptions): BpeTokenizer {
   return new BpeTokenizer(learnMerges(corpus, options), options);
+}
+
+/**
+ * The text context that holds `quantile` of the captions whole (start and end tokens
+ * included), within [minimum, 77]. Longer captions are cut, end-of-text kept last.
+ */
+export function fitContextLength(tokenizer: Pick<Tokenizer, "encode">, captions: readonly string[], quantile = 0.99, minimum = 8): number {
+  if (captions.length === 0) return minimum;
+  const lengths = captions.map((c) => tokenizer.encode(c).length + 2).sort((a, b) => a - b);
+  const at = lengths[Math.min(lengths.length - 1, Math.ceil(quantile * lengths.length) - 1)]!;
+  return Math.min(77, Math.max(minimum, at));
 }

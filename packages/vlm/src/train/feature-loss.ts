@@ -16,12 +16,8 @@
 
 import * as A from "@duet/autograd";
 import type { Tensor } from "@duet/tensor";
-import { contrastiveLoss } from "../loss/clip-loss.js";
-import { sigLipLoss } from "../loss/siglip-loss.js";
+import { lossOnFeatures, type LossKind } from "../loss/model-loss.js";
 import type { CLIP } from "../model/clip.js";
-import { TrainError } from "./errors.js";
-
-export type LossKind = "clip" | "siglip";
 
 export interface FeatureLoss {
   /** The loss of the batch (not multiplied by `scale`). */
@@ -30,22 +26,6 @@ export interface FeatureLoss {
   imageGrad: Tensor;
   /** d(scale · loss)/dT: (B, D). */
   textGrad: Tensor;
-}
-
-/**
- * The loss on normalised features: CLIP's symmetric InfoNCE, or SigLIP's sigmoid loss, each
- * with the model's own logit_scale (and logit_bias) on the graph.
- */
-export function lossOnFeatures(model: CLIP, imageFeatures: A.Input, textFeatures: A.Input, kind: LossKind): A.Variable {
-  const logitScale = model.logitScaleExp();
-  const logitBias = model.logitBias;
-  if (kind === "siglip") {
-    if (logitBias === null) {
-      throw new TrainError("trainClip", `loss "siglip" needs a model with a logit_bias: set init_logit_bias (SigLIP: -10) and init_logit_scale (ln 10) in its config`);
-    }
-    return sigLipLoss(imageFeatures, textFeatures, logitScale, logitBias);
-  }
-  return contrastiveLoss(imageFeatures, textFeatures, logitScale, logitBias === null ? {} : { logitBias });
 }
 
 /**

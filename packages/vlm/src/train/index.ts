@@ -1,9 +1,15 @@
 /**
- * Training: trainClip (the loop, options and hooks), the presets, gradient caching and data
- * parallelism (StepEngine), training checkpoints, and OpenMoji evaluation.
+ * Training: the recipe and its one step (recipe.ts, step.ts), trainClip (the loop, options and
+ * hooks), the presets, gradient caching and data parallelism (StepEngine), the time budget,
+ * evaluation during training, and training checkpoints.
  */
 
-export { fitSteps, trainClip, trainStep, type StepBatch, type StepParts, type TrainResult } from "./trainer.js";
+export { trainClip, type TrainResult } from "./trainer.js";
+export { trainStep, TrainingStep, type StepBatch, type StepOutcome, type StepParts } from "./step.js";
+export { applyLossInit, buildOptimizer, buildSchedule, DEFAULT_STEPS, RECIPE_DEFAULTS, recipeDefaults, type Recipe } from "./recipe.js";
+export { BudgetFitter, fitSteps, type Fit } from "./budget.js";
+export { describeEval, resolveValidation, validate, type ValDataOption } from "./validation.js";
+export { startStepEngine } from "./start-engine.js";
 export {
   DEFAULT_DATA_PARALLEL,
   RUN_KEYS_FIXED_ON_RESUME,
@@ -15,11 +21,10 @@ export {
 } from "./options.js";
 export { TrainAbortedError, TrainError } from "./errors.js";
 export { PRESETS, PRESET_NAMES, getPreset, isPresetName, type PresetName, type PresetTokenizer, type PresetTraining, type TrainPreset } from "./presets.js";
-export { fitContextLength, resolveTrainData, trainLoader, type AugmentOptions, type CaptionData, type OpenMojiData, type PairData, type TrainBatch, type TrainData, type TrainDataOption, type TrainPair } from "./train-data.js";
-export { featureLoss, lossOnFeatures, type FeatureLoss, type LossKind } from "./feature-loss.js";
-export { planChunks, StepEngine, type StepEngineOptions } from "./step-engine.js";
+export { resolveTrainData, trainLoader, type AugmentOptions, type CaptionData, type OpenMojiData, type PairData, type TrainBatch, type TrainData, type TrainDataOption, type TrainPair } from "./train-data.js";
+export { featureLoss, type FeatureLoss } from "./feature-loss.js";
+export { planChunks, StepEngine, type ShardWorkers, type StepEngineOptions } from "./step-engine.js";
 export { encodeChunk, ShardRunner, withSeed, type Chunk, type ChunkPair } from "./shard.js";
-export { evaluateOpenMoji, type EvaluateOptions, type OpenMojiEvaluation } from "./evaluate.js";
 export {
   OPTIMIZER_FILE,
   TRAIN_STATE_FILE,

@@ -16,11 +16,12 @@
 import { availableParallelism } from "node:os";
 import type { ModelConfig, ModelConfigJson } from "../model/config.js";
 import { TrainError } from "./errors.js";
-import type { LossKind } from "./feature-loss.js";
-import type { OpenMojiEvaluation } from "./evaluate.js";
+import type { LossKind } from "../loss/model-loss.js";
 import type { PresetName, TrainPreset } from "./presets.js";
+import { recipeDefaults, type Recipe } from "./recipe.js";
 import type { StepLogRecord } from "./train-log.js";
 import type { TrainDataOption } from "./train-data.js";
+import type { EvalRecord, ValDataOption } from "./validation.js";
 
 /**
  * Data parallelism is the default. Measured on the 2-core machine (the demo model, batch 128,
@@ -77,8 +78,13 @@ export interface TrainClipOptions {
   gradClipNorm?: number | null;
   /** Save a checkpoint every N steps (and always at the end); 0: only at the end. Default 100. */
   checkpointEvery?: number;
-  /** Evaluate on OpenMoji's val split every N steps (and at the end); 0: never. Default 0. */
+  /** Evaluate on the held-out data every N steps (and at the end); 0: never. Default 0. */
   evalEvery?: number;
+  /**
+   * Held-out data for evalEvery (validation.ts): a caption manifest or an OpenMoji split.
+   * Default: OpenMoji's val split when training on its train split; else none.
+   */
+  valData?: ValDataOption;
   /** Continue a run: its folder or its checkpoint folder. */
   resume?: string;
   /** Start from a checkpoint's weights, config and tokenizer (a new run: fresh optimiser, step 0). */
@@ -120,7 +126,7 @@ export interface StepRecord extends StepLogRecord {
   eta_s: number;
 }
 
-export type EvalRecord = OpenMojiEvaluation & { step: number };
+export type { EvalRecord };
 
 export interface TrainHooks {
   onStep?(record: StepRecord): void;
@@ -129,21 +135,14 @@ export interface TrainHooks {
   onLog?(line: string, level: "info" | "warn"): void;
 }
 
-/** The run's settings as saved in train_state.json ("config"). */
-export interface RunConfig {
+/** The run's settings as saved in train_state.json ("config"): the recipe (recipe.ts) and how the run is executed. */
+export interface RunConfig extends Recipe {
   model: string;
   data: string;
+  /** The held-out data's description ("openmoji:val", a manifest path), or null. */
+  valData: string | null;
   seed: number;
-  steps: number;
   batchSize: number;
-  lr: number;
-  warmup: number;
-  weightDecay: number;
-  betas: [number, number];
-  eps: number;
-  loss: LossKind;
-  accumulation: number;
-  gradClipNorm: number | null;
   augment: [number, number] | null;
   dtype: "float32" | "float64";
   vocabSize: number;
@@ -154,7 +153,6 @@ export interface RunConfig {
   checkpointEvery: number;
   evalEvery: number;
   timeBudgetMinutes: number | null;
-  nanPatience: number;
 }
 
 /** Settings a resumed run takes from its checkpoint (and must not be given differently). */
@@ -196,6 +194,7 @@ export function checkOptions(o: TrainClipOptions): void {
   check("gradClipNorm", (v) => v === null || isPositive(v), "a positive number or null");
   check("checkpointEvery", isNonNegativeInt, "an integer >= 0");
   check("evalEvery", isNonNegativeInt, "an integer >= 0");
+  check("valData", isValData, `{ kind: "captions", manifest } or { kind: "openmoji", split }`);
   check("resume", (v) => typeof v === "string" && v !== "", "a folder path");
   check("init", (v) => typeof v === "string" && v !== "", "a checkpoint folder path");
   check("timeBudgetMinutes", (v) => v === null || isPositive(v), "a positive number of minutes or null");
@@ -209,6 +208,18 @@ export function checkOptions(o: TrainClipOptions): void {
   if (o.steps !== undefined && o.epochs !== undefined) fail("give steps or epochs, not both");
   if (o.resume !== undefined && o.init !== undefined) fail("give resume (continue a run) or init (start a new run from weights), not both");
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) fail("signal must be an AbortSignal");
+}
+
+/** How train_state.json names the held-out data. */
+export function describeValData(v: ValDataOption): string {
+  return v.kind === "openmoji" ? `openmoji:${v.split ?? "val"}` : v.manifest;
+}
+
+function isValData(v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  const o = v as { kind?: unknown; manifest?: unknown; split?: unknown };
+  if (o.kind === "captions") return typeof o.manifest === "string" && o.manifest !== "";
+  return o.kind === "openmoji" && (o.split === undefined || ["train", "val", "test", "all"].includes(o.split as string));
 }
 
 function isScale(v: unknown): boolean {
@@ -232,34 +243,39 @@ export interface ResolveContext {
 export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunConfig {
   const { preset, saved } = ctx;
   const training = preset?.training;
-  const pick = <K extends keyof RunConfig>(key: K, fromPreset: RunConfig[K] | undefined, fallback: RunConfig[K]): RunConfig[K] => {
+  // the option, else the resumed run's value, else the default (from the preset, when there is one)
+  const pick = <K extends keyof RunConfig>(key: K, fallback: RunConfig[K]): RunConfig[K] => {
     const given = (o as unknown as Record<string, unknown>)[key] as RunConfig[K] | undefined;
     if (given !== undefined) return given;
     if (saved !== null) return saved[key];
-    return fromPreset ?? fallback;
+    return fallback;
   };
   const augment = o.augment === undefined ? undefined : o.augment === false ? null : o.augment === true ? ([0.9, 1] as [number, number]) : o.augment.scale;
-  const batchSize = pick("batchSize", training?.batchSize, 128);
-  const accumulation = pick("accumulation", undefined, 1);
+  const batchSize = pick("batchSize", training?.batchSize ?? 128);
+  const base = recipeDefaults(training ?? null);
+  const accumulation = pick("accumulation", base.accumulation);
   let steps: number;
   if (o.epochs !== undefined) steps = Math.max(1, Math.ceil((o.epochs * ctx.dataLength) / (batchSize * accumulation)));
-  else steps = pick("steps", training?.steps, 1000);
+  else steps = pick("steps", base.steps);
+  // with no preset, the warmup is 10% of the run's own length
+  const recipe = recipeDefaults(training ?? null, steps);
   const run: RunConfig = {
     model: saved?.model ?? ctx.modelName,
     data: ctx.dataDescription,
-    seed: pick("seed", undefined, 0),
+    valData: o.valData !== undefined ? describeValData(o.valData) : (saved?.valData ?? null),
+    seed: pick("seed", 0),
     steps,
     batchSize,
-    lr: pick("lr", training?.lr, 5e-4),
-    warmup: pick("warmup", training?.warmup, Math.round(steps / 10)),
-    weightDecay: pick("weightDecay", training?.weightDecay, 0.1),
-    betas: pick("betas", undefined, [0.9, 0.98]),
-    eps: pick("eps", undefined, 1e-6),
+    lr: pick("lr", recipe.lr),
+    warmup: pick("warmup", recipe.warmup),
+    weightDecay: pick("weightDecay", recipe.weightDecay),
+    betas: pick("betas", recipe.betas),
+    eps: pick("eps", recipe.eps),
     loss: o.loss ?? saved?.loss ?? ctx.loss,
     accumulation,
-    gradClipNorm: pick("gradClipNorm", training?.gradClipNorm, 1),
+    gradClipNorm: pick("gradClipNorm", recipe.gradClipNorm),
     augment: augment !== undefined ? augment : saved !== null ? saved.augment : training?.augment ? [0.9, 1] : null,
-    dtype: pick("dtype", undefined, "float32"),
+    dtype: pick("dtype", "float32"),
     vocabSize: ctx.vocabSize,
     contextLength: ctx.contextLength,
     threads: o.threads ?? availableParallelism(),
@@ -268,7 +284,7 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     checkpointEvery: o.checkpointEvery ?? 100,
     evalEvery: o.evalEvery ?? 0,
     timeBudgetMinutes: o.timeBudgetMinutes ?? null,
-    nanPatience: o.nanPatience ?? 5,
+    nanPatience: o.nanPatience ?? saved?.nanPatience ?? recipe.nanPatience,
   };
   if (saved !== null) {
     for (const key of RUN_KEYS_FIXED_ON_RESUME) {

@@ -14,14 +14,14 @@ import { Generator } from "@duet/tensor";
 import { loadCheckpoint } from "../model/checkpoint.js";
 import { CLIP, createModel } from "../model/clip.js";
 import { modelConfigToJson, parseModelConfig, type ModelConfig, type ModelConfigJson } from "../model/config.js";
-import { SIGLIP_INIT_LOGIT_BIAS, SIGLIP_INIT_LOGIT_SCALE } from "../loss/siglip-loss.js";
 import type { Tokenizer } from "../tokenizer/bpe.js";
 import { clipTokenizer } from "../tokenizer/clip-vocab.js";
-import { trainBpe } from "../tokenizer/trainer.js";
+import { fitContextLength, trainBpe } from "../tokenizer/trainer.js";
 import { TrainError } from "./errors.js";
 import { resolveRunConfig, type RunConfig, type TrainClipOptions } from "./options.js";
 import { getPreset, isPresetName, type TrainPreset } from "./presets.js";
-import { fitContextLength, resolveTrainData, type TrainData } from "./train-data.js";
+import { applyLossInit } from "./recipe.js";
+import { resolveTrainData, type TrainData } from "./train-data.js";
 import { readTrainState, resolveCheckpointDir, type TrainState } from "./train-state.js";
 
 export interface RunSetup {
@@ -68,12 +68,7 @@ export async function setupRun(o: TrainClipOptions, log: Log): Promise<RunSetup>
 
   const { json, preset, name } = modelJson(o.model);
   const loss = o.loss ?? (preset === null ? undefined : "clip");
-  if (preset !== null && loss === "siglip") {
-    // SigLIP's init: scale 10, bias -10 (see loss/siglip-loss.ts)
-    json["init_logit_scale"] = SIGLIP_INIT_LOGIT_SCALE;
-    json["init_logit_bias"] = SIGLIP_INIT_LOGIT_BIAS;
-    section(json, "duet")["loss"] = "siglip";
-  }
+  if (preset !== null && loss !== undefined) applyLossInit(json, loss);
   const draft = parseModelConfig(json, { op: OP, source: "model" });
   const { mean, std } = draft.duet.preprocess;
   const data = await resolveTrainData(o.data, draft.vision_cfg.image_size, { mean, std });

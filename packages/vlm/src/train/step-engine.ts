@@ -24,8 +24,8 @@ import * as A from "@duet/autograd";
 import { concat, type Tensor } from "@duet/tensor";
 import type { CLIP } from "../model/clip.js";
 import { deriveSeed } from "../data/seeds.js";
-import { DataParallelWorkers } from "./data-parallel.js";
-import { featureLoss, lossOnFeatures, type LossKind } from "./feature-loss.js";
+import { lossOnFeatures, type LossKind } from "../loss/model-loss.js";
+import { featureLoss } from "./feature-loss.js";
 import { encodeChunk, ShardRunner, withSeed, type Chunk, type ChunkPair } from "./shard.js";
 
 export interface StepEngineOptions {
@@ -51,20 +51,33 @@ export function planChunks(batch: number, chunkSize: number | null, shards: numb
   return plan;
 }
 
+/**
+ * The threads that run the other shards (data-parallel.ts's DataParallelWorkers in Node). The
+ * engine knows only this interface, so it runs in a browser too, where there are none.
+ */
+export interface ShardWorkers {
+  /** Worker `w` embeds `chunks` of the batch; resolves to their features. */
+  embed(w: number, images: Tensor, tokens: Tensor, chunks: readonly Chunk[], seeds: readonly number[]): Promise<ChunkPair<Tensor>[]>;
+  /** Worker `w` back-propagates its chunks' feature gradients. */
+  backward(w: number, grads: readonly ChunkPair<Tensor>[]): Promise<void>;
+  /** Adds every worker's gradients to the model's, in a fixed order. */
+  addGradients(model: CLIP): void;
+  close(): Promise<void>;
+}
+
 export class StepEngine {
   private readonly runner: ShardRunner;
 
-  private constructor(
+  /** `workers`: shards - 1 of them (start them with startStepEngine in Node); none for one shard. */
+  constructor(
     readonly model: CLIP,
     readonly options: StepEngineOptions,
-    private readonly workers: DataParallelWorkers | null,
+    private readonly workers: ShardWorkers | null = null,
   ) {
+    if ((options.shards > 1) !== (workers !== null)) {
+      throw new Error(`StepEngine: ${options.shards} shards need ${options.shards - 1} workers, got ${workers === null ? "none" : "some"}`);
+    }
     this.runner = new ShardRunner(model);
-  }
-
-  static async create(model: CLIP, options: StepEngineOptions): Promise<StepEngine> {
-    const workers = options.shards > 1 ? await DataParallelWorkers.start(model, options.shards - 1) : null;
-    return new StepEngine(model, options, workers);
   }
 
   /**

@@ -212,17 +212,6 @@ function sampled(n: number, draws: number, caption: (k: number, context: SampleC
   return out;
 }
 
-/**
- * The text context that holds `quantile` of the captions whole (start and end tokens
- * included), within [minimum, 77]. Longer captions are cut, end-of-text kept last.
- */
-export function fitContextLength(tokenizer: Tokenizer, captions: readonly string[], quantile = 0.99, minimum = 8): number {
-  if (captions.length === 0) return minimum;
-  const lengths = captions.map((c) => tokenizer.encode(c).length + 2).sort((a, b) => a - b);
-  const at = lengths[Math.min(lengths.length - 1, Math.ceil(quantile * lengths.length) - 1)]!;
-  return Math.min(77, Math.max(minimum, at));
-}
-
 /** A loader of training batches: shuffled per epoch, full batches only, tokenised in collate. */
 export function trainLoader(dataset: Dataset<TrainPair>, tokenizer: Tokenizer, contextLength: number, batchSize: number, seed: number): DataLoader<TrainPair, TrainBatch> {
   if (batchSize > dataset.length) {

@@ -167,11 +167,15 @@ async function ensureCaptionPool(c: BrowserCheckpoint): Promise<{ texts: string[
 
 async function trainTick(): Promise<void> {
   const run = training!;
-  const report = run.trainer.runStep();
+  const report = await run.trainer.runStep();
   const heatmap = report.step <= 10 || report.step % 2 === 0 ? run.trainer.heatmap() : undefined;
-  if (run.trainer.step >= run.maxSteps) run.running = false;
+  // the trainer's NaN guard: a skipped step changed nothing; too many in a row end the run
+  if (run.trainer.step >= run.maxSteps || report.gaveUp) run.running = false;
   emit({ event: "train", report, heatmap, running: run.running });
-  if (!run.running) emit({ event: "trainStopped", step: run.trainer.step, reason: run.trainer.step >= run.maxSteps ? "finished" : "paused" });
+  if (!run.running) {
+    const reason = report.gaveUp ? `stopped: ${report.nanStreak} steps in a row had a NaN or Inf loss or gradient (try a lower learning rate)` : run.trainer.step >= run.maxSteps ? "finished" : "paused";
+    emit({ event: "trainStopped", step: run.trainer.step, reason });
+  }
 }
 
 const handlers: { [M in MethodName]: (params: Parameters<EngineMethods[M]>[0]) => Promise<ReturnType<EngineMethods[M]>> | ReturnType<EngineMethods[M]> } = {
@@ -231,7 +235,7 @@ const handlers: { [M in MethodName]: (params: Parameters<EngineMethods[M]>[0]) =
     const items = await openMojiMeta();
     const trainer = new BrowserTrainer(items, await openMojiPixels(DEMO_RESOLUTION), DEMO_RESOLUTION, settings);
     training = { trainer, running: true, maxSteps: params.maxSteps ?? settings.steps };
-    emit({ event: "train", report: { step: 0, loss: NaN, logitScale: Math.exp(trainer.model.logitScale.value.contiguousData()[0]!), lr: 0, ms: 0 }, heatmap: trainer.heatmap(), running: true });
+    emit({ event: "train", report: { step: 0, loss: NaN, logitScale: Math.exp(trainer.model.logitScale.value.contiguousData()[0]!), lr: 0, ms: 0, finite: true, nanStreak: 0, gaveUp: false }, heatmap: trainer.heatmap(), running: true });
     return { settings, vocabSize: trainer.tokenizer.vocabSize, contextLength: trainer.model.config.text_cfg.context_length, parameters: trainer.model.numParameters() };
   },
   trainPause() {

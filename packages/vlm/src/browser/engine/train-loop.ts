@@ -3,33 +3,34 @@
  * OpenMoji's training split, one contrastive step at a time, so the page can draw the loss,
  * the logit scale and a similarity matrix between steps and pause whenever it likes.
  *
- * The CLI's trainer (train/) spreads a batch over Node worker threads and writes checkpoints
- * to disk, so it is not browser code; this loop is its single-thread path on the same APIs:
+ * The step is the CLI trainer's own (train/step.ts: TrainingStep on a one-shard StepEngine),
+ * with the recipe built the same way (train/recipe.ts): the same optimiser, schedule,
+ * clipping, logit-scale clamp, NaN guard and losses (InfoNCE or SigLIP). What differs is only
+ * around it: the batches come from the server's rasters instead of the DataLoader, and no
+ * checkpoint is written to disk (the page offers one for download).
  *
  *   tokenizer   trainBpe on the captions' words (annotation, "an emoji of ...", the tags),
  *               the preset's vocabulary size; the text context fits 99% of sampled captions
  *   model       createModel(preset config), seeded
- *   step        forward both towers -> contrastiveLoss (symmetric InfoNCE, the model's own
- *               logit scale) -> backward -> clip the gradient norm -> AdamW (no weight decay
- *               on gains, biases and logit_scale) -> clamp logit_scale to [0, ln 100]
- *   schedule    linear warmup, then cosine decay over `steps`
  *
  * The kernels still use every core: the engine worker's pool splits each matmul.
  */
 
 import { noGrad } from "@duet/autograd";
-import { AdamW, assignLearningRate, clipGradNorm, cosineLr, paramGroupsNoDecayForNdimLe1, type AdamWHyper, type LrSchedule } from "@duet/nn";
 import { Generator, matmul, stack, type Tensor } from "@duet/tensor";
 import { OpenMojiCaptioner } from "../../data/openmoji/captions.js";
 import type { OpenMojiItem } from "../../data/openmoji/metadata.js";
 import { imageToTensor } from "../../image/normalize.js";
 import { rgbImage } from "../../image/image.js";
-import { contrastiveLoss } from "../../loss/clip-loss.js";
+import type { LossKind } from "../../loss/model-loss.js";
 import { createModel, type CLIP } from "../../model/clip.js";
 import { parseModelConfig } from "../../model/config.js";
 import type { BpeTokenizer } from "../../tokenizer/bpe.js";
-import { trainBpe } from "../../tokenizer/trainer.js";
+import { fitContextLength, trainBpe } from "../../tokenizer/trainer.js";
 import { getPreset } from "../../train/presets.js";
+import { applyLossInit, recipeDefaults, type Recipe } from "../../train/recipe.js";
+import { StepEngine } from "../../train/step-engine.js";
+import { TrainingStep, type StepBatch } from "../../train/step.js";
 import { checkpointToFiles } from "../checkpoint.js";
 
 /** Image size of the demo preset: the resolution of the rasters the Train tab needs. */
@@ -46,15 +47,22 @@ export interface TrainSettings {
   steps: number;
   weightDecay: number;
   gradClipNorm: number | null;
+  loss: LossKind;
   seed: number;
   /** Rows of the fixed batch whose similarity matrix the page draws. */
   heatmapSize: number;
 }
 
-/** The preset's hyperparameters, with a batch a browser steps through in about a second. */
+/** The demo preset's recipe (the CLI's defaults for it), with a batch a browser steps through in about a second. */
 export function defaultTrainSettings(): TrainSettings {
-  const { training } = getPreset("demo");
-  return { batchSize: 64, lr: training.lr, warmup: 10, steps: training.steps, weightDecay: training.weightDecay, gradClipNorm: training.gradClipNorm, seed: 0, heatmapSize: 12 };
+  const recipe = recipeDefaults(getPreset("demo").training);
+  return { batchSize: 64, lr: recipe.lr, warmup: 10, steps: recipe.steps, weightDecay: recipe.weightDecay, gradClipNorm: recipe.gradClipNorm, loss: recipe.loss, seed: 0, heatmapSize: 12 };
+}
+
+/** The trainer's recipe for the page's settings. */
+export function recipeOf(settings: TrainSettings): Recipe {
+  const { lr, warmup, steps, weightDecay, gradClipNorm, loss } = settings;
+  return { ...recipeDefaults(getPreset("demo").training), lr, warmup, steps, weightDecay, gradClipNorm, loss };
 }
 
 export interface StepReport {
@@ -64,6 +72,11 @@ export interface StepReport {
   logitScale: number;
   lr: number;
   ms: number;
+  /** false: the loss or gradient was NaN or Inf and the step changed nothing. */
+  finite: boolean;
+  /** Non-finite steps in a row; at the recipe's nanPatience (gaveUp) the page stops training. */
+  nanStreak: number;
+  gaveUp: boolean;
 }
 
 export interface Heatmap {
@@ -74,19 +87,11 @@ export interface Heatmap {
   hexcodes: string[];
 }
 
-/** The text context that holds `quantile` of the captions whole (as train-data.ts's fitContextLength). */
-function fitContextLength(tokenizer: BpeTokenizer, captions: readonly string[], quantile = 0.99, minimum = 8): number {
-  const lengths = captions.map((c) => tokenizer.encode(c).length + 2).sort((a, b) => a - b);
-  const at = lengths[Math.min(lengths.length - 1, Math.ceil(quantile * lengths.length) - 1)] ?? minimum;
-  return Math.min(77, Math.max(minimum, at));
-}
-
 export class BrowserTrainer {
   step = 0;
   readonly model: CLIP;
   readonly tokenizer: BpeTokenizer;
-  private readonly optimizer: AdamW;
-  private readonly schedule: LrSchedule;
+  readonly stepper: TrainingStep;
   private readonly captioner: OpenMojiCaptioner;
   private readonly generator: Generator;
   private readonly train: ServedEmoji[];
@@ -115,16 +120,14 @@ export class BrowserTrainer {
     this.tokenizer = trainBpe(corpus, { vocabSize: preset.tokenizer.vocabSize });
     const captionGenerator = new Generator(settings.seed + 1);
     const sampled = this.train.flatMap((item) => [0, 1, 2, 3].map(() => this.captioner.sample(item, captionGenerator)));
-    const json = preset.model as Record<string, Record<string, unknown>>;
+    const json = applyLossInit(preset.model, settings.loss) as Record<string, Record<string, unknown>>;
     json["vision_cfg"]!["image_size"] = resolution;
     json["text_cfg"]!["vocab_size"] = this.tokenizer.vocabSize;
     json["text_cfg"]!["context_length"] = preset.tokenizer.contextLength === "fit" ? fitContextLength(this.tokenizer, sampled) : preset.tokenizer.contextLength;
     const config = parseModelConfig(json, { source: "the demo preset" });
     this.model = createModel(config, { generator: new Generator(settings.seed) });
     this.model.train();
-    const groups = paramGroupsNoDecayForNdimLe1<AdamWHyper>(this.model.namedParameters(), settings.weightDecay);
-    this.optimizer = new AdamW(groups, { lr: settings.lr, betas: [0.9, 0.98], eps: 1e-6 });
-    this.schedule = cosineLr(settings.lr, settings.warmup, settings.steps);
+    this.stepper = new TrainingStep(this.model, new StepEngine(this.model, { shards: 1, chunkSize: null, loss: settings.loss }), recipeOf(settings));
     // the heatmap's batch: base emojis (no skin-tone variants) spread evenly over the split,
     // so over its groups, each with its plain annotation
     const bases = this.train.filter((item) => item.skintone === "");
@@ -150,7 +153,7 @@ export class BrowserTrainer {
   }
 
   /** The next batch: the split reshuffled each epoch, a fresh caption for every draw. */
-  private nextBatch(): { images: Tensor; tokens: Tensor } {
+  nextBatch(): StepBatch {
     const n = this.settings.batchSize;
     if (this.cursor + n > this.order.length) {
       this.order = Array.from(this.train.keys());
@@ -165,25 +168,18 @@ export class BrowserTrainer {
     return {
       images: stack(picked.map((item) => this.imageOf(item))),
       tokens: this.tokenize(picked.map((item) => this.captioner.sample(item, this.generator))),
+      samples: n,
+      seed: this.step,
     };
   }
 
-  /** One optimiser step. */
-  runStep(): StepReport {
+  /** One optimiser step of the trainer's recipe, on `batch` (default: the next one). */
+  async runStep(batch: StepBatch = this.nextBatch()): Promise<StepReport> {
     const started = performance.now();
-    const lr = this.schedule(this.step);
-    assignLearningRate(this.optimizer, lr);
-    const { images, tokens } = this.nextBatch();
-    this.optimizer.zeroGrad();
-    const out = this.model.forward(images, tokens);
-    const loss = contrastiveLoss(out.imageFeatures, out.textFeatures, out.logitScale);
-    const value = loss.item();
-    loss.backward();
-    if (this.settings.gradClipNorm !== null) clipGradNorm(this.model.parameters(), this.settings.gradClipNorm);
-    this.optimizer.step();
-    const logitScale = Math.exp(this.model.clampLogitScale());
+    const outcome = await this.stepper.run(this.step, () => batch);
     this.step++;
-    return { step: this.step, loss: value, logitScale, lr, ms: performance.now() - started };
+    const logitScale = Math.exp(this.model.logitScale.value.contiguousData()[0]!);
+    return { step: this.step, loss: outcome.loss, logitScale, lr: outcome.lr, ms: performance.now() - started, finite: outcome.finite, nanStreak: outcome.nanStreak, gaveUp: outcome.gaveUp };
   }
 
   /** Cosine similarities of the fixed batch's images and captions. */

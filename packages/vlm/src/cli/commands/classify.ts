@@ -2,9 +2,8 @@
 
 import { softmax } from "@duet/tensor";
 import { readTemplates } from "../../data/index.js";
-import { buildZeroShotClassifier, embedImages, zeroShotLogits } from "../../eval/index.js";
+import { buildZeroShotClassifier, checkedEncoder, embedImages, zeroShotLogits } from "../../eval/index.js";
 import { existingFile, parseOrHelp, required, stringFlag, UsageError, type Command } from "../args.js";
-import { tokenizeFor } from "../evaluate.js";
 import { loadImages, logitScaleOf, openCheckpoint } from "../inputs.js";
 
 const USAGE = `usage: duet classify --checkpoint C --image P --labels "a,b,c" [--templates F] [--json]
@@ -43,7 +42,7 @@ export const classifyCommand: Command = {
     const templates = templatesPath === undefined ? ["{}"] : readTemplates(existingFile("classify", "templates", templatesPath));
     const checkpoint = openCheckpoint("classify", checkpointPath);
     const features = embedImages(checkpoint.model, loadImages(checkpoint, [image]));
-    const classifier = buildZeroShotClassifier(checkpoint.model, (texts) => tokenizeFor(checkpoint, texts), labels, templates);
+    const classifier = buildZeroShotClassifier(checkpoint.model, (texts) => checkedEncoder(checkpoint).tokenize(texts), labels, templates);
     const probabilities = softmax(zeroShotLogits(features, classifier, logitScaleOf(checkpoint)), -1).contiguousData();
     const ranked = labels.map((label, i) => ({ label, probability: probabilities[i]! })).sort((a, b) => b.probability - a.probability);
     if (values["json"]) {

@@ -2,9 +2,8 @@
 
 import { matmul } from "@duet/tensor";
 import { existingFile, parseOrHelp, required, stringList, UsageError, type Command } from "../args.js";
-import { embedTextList } from "../evaluate.js";
+import { checkedEncoder, embedImages, embedTextList } from "../../eval/index.js";
 import { loadImages, logitScaleOf, openCheckpoint, rows } from "../inputs.js";
-import { embedImages } from "../../eval/index.js";
 
 const USAGE = `usage: duet embed --checkpoint C [--image P]... [--text S]... [--json]
 
@@ -38,7 +37,7 @@ export const embedCommand: Command = {
     if (images.length === 0 && texts.length === 0) throw new UsageError("duet embed: give at least one --image P or --text S");
     const checkpoint = openCheckpoint("embed", checkpointPath);
     const imageFeatures = images.length > 0 ? embedImages(checkpoint.model, loadImages(checkpoint, images)) : undefined;
-    const textFeatures = texts.length > 0 ? embedTextList(checkpoint, texts) : undefined;
+    const textFeatures = texts.length > 0 ? embedTextList(checkedEncoder(checkpoint), texts) : undefined;
     const logitScale = logitScaleOf(checkpoint);
     if (values["json"]) {
       io.out(JSON.stringify({

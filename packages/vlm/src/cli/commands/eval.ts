@@ -4,13 +4,12 @@
  * OpenMoji (`--data openmoji:test`, the demo's held-out emojis).
  */
 
-import { readCaptions, readClassification, readClassnames, readTemplates, DEFAULT_TEMPLATES } from "../../data/index.js";
-import { readImage } from "../../image/index.js";
-import type { LoadedCheckpoint } from "../../model/index.js";
+import { readClassnames, readTemplates } from "../../data/index.js";
+import { captionHeldOut, checkedEncoder, classificationHeldOut, evaluateHeldOut, openMojiEvalSet, retrievalSummary, zeroShotSummary } from "../../eval/index.js";
 import { existingFile, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command, type Parsed } from "../args.js";
-import { embedImageStream, embedTextList, openMojiEvalSet, retrieval, zeroShot } from "../evaluate.js";
 import type { Io } from "../io.js";
 import { dataSpec, openCheckpoint } from "../inputs.js";
+import { progressFor } from "../progress.js";
 
 const ZEROSHOT_USAGE = `usage: duet eval zeroshot --checkpoint C --data D [--templates F] [--classnames F] [--json]
 
@@ -86,63 +85,52 @@ async function runZeroShot({ values }: Parsed, io: Io): Promise<number> {
   const templates = templatesPath === undefined ? undefined : readTemplates(existingFile(command, "templates", templatesPath));
   const classnames = classnamesPath === undefined ? undefined : readClassnames(existingFile(command, "classnames", classnamesPath));
   const batchSize = positiveInt(command, "batch-size", values["batch-size"], 64);
-  const json = Boolean(values["json"]);
+  const onProgress = progressFor(io);
+  let heldOut;
   if (data.kind === "openmoji") {
     if (classnames !== undefined) throw new UsageError(`duet ${command}: --classnames does not apply to openmoji (its classes are the subgroups)`);
     const checkpoint = openCheckpoint(command, checkpointPath);
-    const set = await openMojiEvalSet(checkpoint.preprocess.size, data.split, io);
-    const features = embedImageStream(checkpoint, set.indices.length, (k) => checkpoint.preprocessImage(set.openMoji.image(set.indices[k]!)), io, "embedding images", batchSize);
-    const { metrics } = zeroShot(checkpoint, features, set.labels, set.classes, templates ?? set.templates);
-    printMetrics(io, json, { ...metrics });
-    return 0;
+    const set = await openMojiEvalSet(checkpoint.preprocess.size, data.split, { onProgress });
+    heldOut = { checkpoint, set: { ...set, captions: [], captionImage: new Int32Array(0) } };
+  } else {
+    const set = classificationHeldOut(data.path, {
+      imgKey: stringFlag(values, "csv-img-key"),
+      labelKey: stringFlag(values, "csv-label-key"),
+      separator: separatorFlag(command, stringFlag(values, "csv-separator")),
+      classnames,
+    });
+    if (set.images === 0) throw new UsageError(`duet ${command}: --data ${data.path} holds no images`);
+    heldOut = { checkpoint: openCheckpoint(command, checkpointPath), set };
   }
-  const manifest = readClassification(data.path, {
-    imgKey: stringFlag(values, "csv-img-key"),
-    labelKey: stringFlag(values, "csv-label-key"),
-    separator: separatorFlag(command, stringFlag(values, "csv-separator")),
-    classnames,
-  });
-  if (manifest.records.length === 0) throw new UsageError(`duet ${command}: --data ${data.path} holds no images`);
-  const checkpoint = openCheckpoint(command, checkpointPath);
-  const features = embedImageStream(checkpoint, manifest.records.length, (i) => checkpoint.preprocessImage(readImage(manifest.records[i]!.image)), io, "embedding images", batchSize);
-  const labels = Int32Array.from(manifest.records, (r) => r.label);
-  const { metrics } = zeroShot(checkpoint, features, labels, manifest.classes, templates ?? DEFAULT_TEMPLATES);
-  printMetrics(io, json, { ...metrics });
+  const { record } = await evaluateHeldOut(checkedEncoder(heldOut.checkpoint), heldOut.set, { batchSize, onProgress, ...(templates === undefined ? {} : { templates }) });
+  printMetrics(io, json(values), { ...zeroShotSummary(record) });
   return 0;
 }
+
+const json = (values: Parsed["values"]) => Boolean(values["json"]);
 
 async function runRetrieval({ values }: Parsed, io: Io): Promise<number> {
   const command = "eval retrieval";
   const checkpointPath = required(command, values, "checkpoint");
   const data = dataSpec(command, required(command, values, "data"), "test");
   const batchSize = positiveInt(command, "batch-size", values["batch-size"], 64);
-  const json = Boolean(values["json"]);
-  let checkpoint: LoadedCheckpoint;
+  const onProgress = progressFor(io);
+  let heldOut;
   if (data.kind === "openmoji") {
-    checkpoint = openCheckpoint(command, checkpointPath);
-    const set = await openMojiEvalSet(checkpoint.preprocess.size, data.split, io);
-    const imageFeatures = embedImageStream(checkpoint, set.indices.length, (k) => checkpoint.preprocessImage(set.openMoji.image(set.indices[k]!)), io, "embedding images", batchSize);
-    printMetrics(io, json, { ...retrieval(imageFeatures, embedTextList(checkpoint, set.captions)) });
-    return 0;
+    const checkpoint = openCheckpoint(command, checkpointPath);
+    const { zeroShot: _classes, ...set } = await openMojiEvalSet(checkpoint.preprocess.size, data.split, { onProgress });
+    heldOut = { checkpoint, set };
+  } else {
+    const set = captionHeldOut(data.path, {
+      imgKey: stringFlag(values, "csv-img-key"),
+      captionKey: stringFlag(values, "csv-caption-key"),
+      separator: separatorFlag(command, stringFlag(values, "csv-separator")),
+    });
+    if (set.captions.length === 0) throw new UsageError(`duet ${command}: --data ${data.path} holds no pairs`);
+    heldOut = { checkpoint: openCheckpoint(command, checkpointPath), set };
   }
-  const manifest = readCaptions(data.path, {
-    imgKey: stringFlag(values, "csv-img-key"),
-    captionKey: stringFlag(values, "csv-caption-key"),
-    separator: separatorFlag(command, stringFlag(values, "csv-separator")),
-  });
-  if (manifest.records.length === 0) throw new UsageError(`duet ${command}: --data ${data.path} holds no pairs`);
-  // one entry per distinct image; each caption points at its image
-  const imageIndex = new Map<string, number>();
-  const textImage = manifest.records.map((r) => {
-    let i = imageIndex.get(r.image);
-    if (i === undefined) imageIndex.set(r.image, (i = imageIndex.size));
-    return i;
-  });
-  const images = [...imageIndex.keys()];
-  checkpoint = openCheckpoint(command, checkpointPath);
-  const imageFeatures = embedImageStream(checkpoint, images.length, (i) => checkpoint.preprocessImage(readImage(images[i]!)), io, "embedding images", batchSize);
-  const textFeatures = embedTextList(checkpoint, manifest.records.map((r) => r.text));
-  printMetrics(io, json, { ...retrieval(imageFeatures, textFeatures, textImage) });
+  const { record } = await evaluateHeldOut(checkedEncoder(heldOut.checkpoint), heldOut.set, { batchSize, onProgress });
+  printMetrics(io, json(values), { ...retrievalSummary(record) });
   return 0;
 }
 

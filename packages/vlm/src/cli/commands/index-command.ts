@@ -5,7 +5,8 @@ import { openMojiSvgPath, readCaptions } from "../../data/index.js";
 import { readImage } from "../../image/index.js";
 import { existingFolder, oneOf, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command } from "../args.js";
 import { writeIndex, type IndexItem } from "../embedding-index.js";
-import { embedImageStream, openMojiEvalSet } from "../evaluate.js";
+import { embedImageStream, openMojiEvalSet } from "../../eval/index.js";
+import { progressFor } from "../progress.js";
 import { dataSpec, imagesUnder, openCheckpoint } from "../inputs.js";
 import { separatorFlag } from "./eval.js";
 
@@ -54,7 +55,7 @@ export const indexCommand: Command = {
     let imageAt: (i: number) => Tensor;
     const data = source === "data" ? dataSpec("index", stringFlag(values, "data")!, "all") : undefined;
     if (data?.kind === "openmoji") {
-      const set = await openMojiEvalSet(checkpoint.preprocess.size, data.split, io);
+      const set = await openMojiEvalSet(checkpoint.preprocess.size, data.split, { onProgress: progressFor(io) });
       items = set.hexcodes.map((hexcode, k) => ({ path: openMojiSvgPath(hexcode), captions: [set.captions[k]!] }));
       imageAt = (k) => checkpoint.preprocessImage(set.openMoji.image(set.indices[k]!));
     } else if (source === "images") {
@@ -78,7 +79,7 @@ export const indexCommand: Command = {
       if (items.length === 0) throw new UsageError(`duet index: --data ${manifest.file} lists no images`);
       imageAt = (i) => checkpoint.preprocessImage(readImage(items[i]!.path));
     }
-    const features = embedImageStream(checkpoint, items.length, imageAt, io, "indexing images", batchSize);
+    const features = await embedImageStream(checkpoint.model, items.length, imageAt, { batchSize, onProgress: progressFor(io), label: "indexing images" });
     const embedDim = features.shape[1]!;
     writeIndex(out, { checkpoint: checkpoint.dir, embedDim, items, features });
     if (values["json"]) io.out(JSON.stringify({ index: out, count: items.length, embed_dim: embedDim }));

@@ -2,10 +2,9 @@
 
 import { isAbsolute, relative } from "node:path";
 import { matmul } from "@duet/tensor";
-import { embedImages } from "../../eval/index.js";
 import { existingFile, oneOf, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command } from "../args.js";
 import { readIndex } from "../embedding-index.js";
-import { embedTextList } from "../evaluate.js";
+import { checkedEncoder, embedImages, embedTextList } from "../../eval/index.js";
 import { loadImages, openCheckpoint } from "../inputs.js";
 
 const USAGE = `usage: duet search --index INDEX (--text S | --image P) [--k N] [--json]
@@ -49,7 +48,7 @@ export const searchCommand: Command = {
     if (kind === "text" && query.trim() === "") throw new UsageError("duet search: --text is empty");
     const index = readIndex("search", indexDir);
     const checkpoint = openCheckpoint("search", stringFlag(values, "checkpoint") ?? index.checkpoint);
-    const queryFeatures = kind === "text" ? embedTextList(checkpoint, [query]) : embedImages(checkpoint.model, loadImages(checkpoint, [query]));
+    const queryFeatures = kind === "text" ? embedTextList(checkedEncoder(checkpoint), [query]) : embedImages(checkpoint.model, loadImages(checkpoint, [query]));
     if (queryFeatures.shape[1] !== index.embedDim) {
       throw new UsageError(`duet search: the checkpoint embeds into ${queryFeatures.shape[1]} dims but the index holds ${index.embedDim}-dim features: use the index's model`);
     }

@@ -2,7 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import type { ModelConfigJson } from "../../model/index.js";
-import { isPresetName, PRESET_NAMES, type TrainClipOptions, type TrainDataOption } from "../../train/index.js";
+import { describeEval, isPresetName, PRESET_NAMES, type TrainClipOptions, type TrainDataOption, type ValDataOption } from "../../train/index.js";
 import { existingFile, existingFolder, nonNegativeInt, numberIn, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command } from "../args.js";
 import { dataSpec } from "../inputs.js";
 import { trainWithProgress } from "../training.js";
@@ -37,7 +37,12 @@ DIR/train_log.jsonl and DIR/eval_log.jsonl. Ctrl-C stops after the current step 
   --chunk-size N          gradient caching: rows per forward pass, for batches beyond memory
   --accumulation N        contrastive batches per optimiser step (default 1)
   --minutes X             stop cleanly (and save) before X minutes of training
-  --eval-every N          evaluate on OpenMoji's val split every N steps (default 0: never)
+  --val-data D            held-out data for --eval-every: a caption manifest (read like --data)
+                          or openmoji:val|test (default: OpenMoji's val split when training on
+                          OpenMoji's train split); logs the validation loss, retrieval R@k and,
+                          for OpenMoji, zero-shot accuracy to DIR/eval_log.jsonl
+  --eval-every N          evaluate on the held-out data every N steps and at the end (default 0:
+                          never)
   --checkpoint-every N    save every N steps (default 100; 0: only at the end)
   --augment               RandomResizedCrop (scale 0.9 to 1) during training
   --json                  print the result as JSON on stdout`;
@@ -84,6 +89,7 @@ export const trainCommand: Command = {
       accumulation: { type: "string" },
       minutes: { type: "string" },
       "eval-every": { type: "string" },
+      "val-data": { type: "string" },
       "checkpoint-every": { type: "string" },
       augment: { type: "boolean" },
       json: { type: "boolean" },
@@ -97,22 +103,22 @@ export const trainCommand: Command = {
     const loss = stringFlag(values, "loss");
     if (loss !== undefined && loss !== "clip" && loss !== "siglip") throw new UsageError(`duet train: --loss must be clip or siglip, got "${loss}"`);
     const spec = dataSpec(c, stringFlag(values, "data") ?? "openmoji", "train");
-    const data: TrainDataOption =
-      spec.kind === "openmoji"
-        ? { kind: "openmoji", split: spec.split }
-        : {
-            kind: "captions",
-            manifest: spec.path,
-            imgKey: stringFlag(values, "csv-img-key"),
-            captionKey: stringFlag(values, "csv-caption-key"),
-            separator: separatorFlag(c, stringFlag(values, "csv-separator")),
-          };
+    const csv = { imgKey: stringFlag(values, "csv-img-key"), captionKey: stringFlag(values, "csv-caption-key"), separator: separatorFlag(c, stringFlag(values, "csv-separator")) };
+    const data: TrainDataOption = spec.kind === "openmoji" ? { kind: "openmoji", split: spec.split } : { kind: "captions", manifest: spec.path, ...csv };
+    const valFlag = stringFlag(values, "val-data");
+    let valData: ValDataOption | undefined;
+    if (valFlag !== undefined) {
+      const valSpec = dataSpec(c, valFlag, "val");
+      valData = valSpec.kind === "openmoji" ? { kind: "openmoji", split: valSpec.split } : { kind: "captions", manifest: valSpec.path, ...csv };
+      if (values["eval-every"] === undefined) throw new UsageError("duet train: --val-data needs --eval-every N (how often to evaluate)");
+    }
     const resume = stringFlag(values, "resume");
     const init = stringFlag(values, "init");
     const modelFlag = stringFlag(values, "model");
     const options: Omit<TrainClipOptions, "signal"> = {
       outDir,
       data,
+      ...(valData !== undefined ? { valData } : {}),
       ...(modelFlag !== undefined ? { model: modelOption(modelFlag) } : {}),
       ...(resume !== undefined ? { resume: existingFolder(c, "resume", resume) } : {}),
       ...(init !== undefined ? { init: existingFolder(c, "init", init) } : {}),
@@ -149,7 +155,7 @@ export const trainCommand: Command = {
     if (values["json"]) io.out(JSON.stringify(summary));
     else {
       io.out(`trained ${result.steps} steps in ${result.wallSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s${result.stoppedBy === "steps" ? "" : `, stopped by the ${result.stoppedBy === "time" ? "time budget" : "interrupt"}`}); final loss ${result.finalLoss?.toFixed(4) ?? "-"}`);
-      if (result.lastEval) io.out(`${result.lastEval.split}: zero-shot top-1 ${(100 * result.lastEval.zeroshot_top1).toFixed(1)}%, text→image R@5 ${(100 * result.lastEval["text_to_image_R@5"]).toFixed(1)}%`);
+      if (result.lastEval) io.out(describeEval(result.lastEval));
       io.out(`checkpoint: ${result.checkpointDir}`);
     }
     return 0;

@@ -1,0 +1,26 @@
+/**
+ * A model's training loss on its normalised features: CLIP's symmetric InfoNCE or SigLIP's
+ * sigmoid loss, each with the model's own logit_scale (and logit_bias) on the graph. The
+ * trainer's step and the held-out evaluation (validation loss) both take it from here.
+ */
+
+import type * as A from "@duet/autograd";
+import type { CLIP } from "../model/clip.js";
+import { ModelError } from "../model/errors.js";
+import { contrastiveLoss } from "./clip-loss.js";
+import { sigLipLoss } from "./siglip-loss.js";
+
+export type LossKind = "clip" | "siglip";
+
+/** The `kind` loss of image features (N, D) against text features (N, D), row i matching row i. */
+export function lossOnFeatures(model: CLIP, imageFeatures: A.Input, textFeatures: A.Input, kind: LossKind): A.Variable {
+  const logitScale = model.logitScaleExp();
+  const logitBias = model.logitBias;
+  if (kind === "siglip") {
+    if (logitBias === null) {
+      throw new ModelError("lossOnFeatures", `loss "siglip" needs a model with a logit_bias: set init_logit_bias (SigLIP: -10) and init_logit_scale (ln 10) in its config`);
+    }
+    return sigLipLoss(imageFeatures, textFeatures, logitScale, logitBias);
+  }
+  return contrastiveLoss(imageFeatures, textFeatures, logitScale, logitBias === null ? {} : { logitBias });
+}
