@@ -85,8 +85,7 @@ function node(): NodeBits | null {
   return nodeBits;
 }
 
-/** The kernels a host's workers run, by name (Node's worker-entry.ts imports them directly). */
-export { runKernel, runPoolJob, type KernelName, type PoolJob } from "./kernels.js";
+export type { KernelName } from "./kernels.js";
 
 /** What a host lends the pool: Node's worker_threads, or a browser's Web Workers. */
 export type ThreadHost = NodeBits;
