@@ -20,7 +20,7 @@ export interface BenchConfig {
   threads: number;
 }
 
-/** The threads of the two-thread configurations: the training issue's comparison. */
+/** The threads of the two-thread configurations: the comparison the speed target is set on. */
 export const TWO_THREADS = 2;
 
 export const DUET_CONFIGS: readonly BenchConfig[] = [
@@ -47,8 +47,9 @@ export const DEFAULT_WARMUP: Readonly<Record<BenchModel, number>> = { reference:
 export const DEFAULT_ROUNDS = 3;
 
 /**
- * The training issue's figures for the reference model, measured by the issue's author on
- * the 2-core machine — not by this benchmark (unless --torch, which measures PyTorch here).
+ * The figures the reference model's speed target was set with (a step ≤ 6 s on 2 threads:
+ * within 12× of PyTorch, ≥ 45× tfjs-cpu), measured on a 2-core machine of this kind when the
+ * target was set — not by this benchmark (unless --torch, which measures PyTorch here).
  */
 export const ISSUE_ANCHORS = {
   pytorch_2_threads_s_per_step: 0.5,

@@ -60,18 +60,18 @@ export function renderTrainTable(records: readonly TrainBenchRecord[]): string {
 }
 
 /**
- * Duet's reference-model rows against the training issue's figures, which its author measured
- * on this machine: they are not this run's (the table above has PyTorch's from this run, with --torch).
+ * Duet's reference-model rows against the anchor figures the speed target was set with,
+ * measured on a machine of this kind when it was set: they are not this run's (the table above has PyTorch's from this run, with --torch).
  */
 export function renderAnchorTable(records: readonly TrainBenchRecord[]): string {
   const rows = records.filter((r) => r.model === "reference" && r.impl === "duet");
   if (rows.length === 0) return "";
   const { pytorch_2_threads_s_per_step: torch, tfjs_cpu_s_per_step: tfjs, target_2_threads_s_per_step: target } = ISSUE_ANCHORS;
   const lines = [
-    `Against the training issue's figures for the reference model (measured by the issue's author on this machine, not in this run): ` +
+    `Against the anchor figures the reference model's speed target was set with (measured on a 2-core machine of this kind when the target was set, not in this run): ` +
       `PyTorch ${torch.toFixed(2)} s/step on 2 threads, @tensorflow/tfjs-backend-cpu ${tfjs} s/step; target ≤ ${target} s/step on 2 threads.`,
     "",
-    `| reference, duet | median s/step | vs PyTorch 2 threads (issue: ${torch.toFixed(2)} s) | vs tfjs-cpu (issue: ${tfjs} s) | target ≤ ${target} s on 2 threads |`,
+    `| reference, duet | median s/step | vs PyTorch 2 threads (anchor: ${torch.toFixed(2)} s) | vs tfjs-cpu (anchor: ${tfjs} s) | target ≤ ${target} s on 2 threads |`,
     "| --- | ---: | ---: | ---: | --- |",
   ];
   for (const r of rows) {

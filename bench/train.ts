@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:train`: one training step (forward, backward, gradient clipping, AdamW) of the
- * "reference" preset (the training issue's anchor model) and the "demo" preset, timed as
+ * "reference" preset (the anchor model the speed target is set on) and the "demo" preset, timed as
  * `pnpm bench` times kernels — warm-up, then rounds that visit every configuration in turn,
  * so a noisy neighbour slows them all alike.
  *
@@ -12,9 +12,9 @@
  * the model's shapes (see train-child.ts for what is and is not in a step).
  *
  * Writes bench/results/train.json (records, the machine, the settings) and the tables in
- * bench/README.md; prints them. The reference rows are also set against the training
- * issue's figures (PyTorch 0.50 s/step, tfjs-cpu 280 s/step, target ≤ 6 s), labelled as
- * the issue's. See --help.
+ * bench/README.md; prints them. The reference rows are also set against the anchor figures
+ * the speed target was set with (PyTorch 0.50 s/step, tfjs-cpu 280 s/step, target ≤ 6 s),
+ * labelled as not this run's. See --help.
  */
 
 import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:step`: one training step of the two transformer towers of the reference CLIP
- * model of the training issue (issue 6), timed.
+ * model (the "reference" preset, the anchor of the speed target), timed.
  *
  *   image tower: (B, 65, 128)  65 tokens = 8x8 patches of a 32x32 image + the class token
  *   text tower:  (B, 32, 128)  causal mask

@@ -64,10 +64,10 @@ describe("bench:train records and tables", () => {
     expect(table.split("\n")[2]).toContain("15.1× slower");
   });
 
-  it("labels the issue's anchors as the issue's, and judges the target on 2 threads only", () => {
+  it("labels the anchor figures as not this run's, and judges the target on 2 threads only", () => {
     const rows = [toRecord("reference", DUET_CONFIGS[0]!, 128, { ms: [5500], cpu_ms: [11000] }, 800), toRecord("reference", DUET_CONFIGS[2]!, 128, { ms: [12000], cpu_ms: [12000] }, 700)];
     const text = renderAnchorTable(rows);
-    expect(text).toContain("measured by the issue's author on this machine, not in this run");
+    expect(text).toContain("measured on a 2-core machine of this kind when the target was set, not in this run");
     expect(text).toContain("| data-parallel | 5.50 | 11.0× slower | 50.9× faster | met (0.50 s to spare) |");
     expect(text).toContain("| 1 thread | 12.00 | — | 23.3× faster | — |");
     expect(renderAnchorTable([toRecord("demo", DUET_CONFIGS[0]!, 128, times, 1)])).toBe("");

@@ -1,4 +1,4 @@
-/** Edge cases the issue names: a batch of one, a node used many times, backward twice. */
+/** Edge cases that break naive autograds: a batch of one, a node used many times, backward twice. */
 
 import { describe, expect, it } from "vitest";
 import { randn, tensor } from "../../packages/tensor/src/index.js";

@@ -1,7 +1,7 @@
 /**
  * Optimizers against torch.optim (tools/make_nn_fixtures.py): the same model, data and
  * parameter groups, step by step. Every parameter after every step, and the final moments,
- * must match torch within 1e-6 relative, elementwise (the issue's bar), in float64 — where
+ * must match torch within 1e-6 relative, elementwise (the bar every optimiser here is held to), in float64 — where
  * the measured agreement is ~1e-15 — and within 1e-5 of each tensor's scale in float32
  * (torch's float32 kernels round their intermediates in an order Duet follows but, with FMA
  * in torch's vector loops, not always bit for bit; 20 steps of AdamW stay within ~1e-6).
@@ -28,7 +28,7 @@ interface OptFixture {
   scenarios: Record<string, Record<Dtype, Run>>;
 }
 
-/** |a - e| <= 1e-6 |e| elementwise: the "within 1e-6 relative". */
+/** |a - e| <= 1e-6 |e| elementwise: "within 1e-6 relative". */
 function expectRelative(actual: Tensor, expected: Tensor, label: string): number {
   const a = actual.contiguousData();
   const e = expected.contiguousData();

@@ -32,7 +32,7 @@ function record(name: string, what: string, value: number): void {
 }
 
 afterAll(() => {
-  // the numbers the closing note of the issue quotes
+  // the parity figures quoted in the docs and closing notes
   console.log(`max |Duet - PyTorch|: ${JSON.stringify(measured, (_, v) => (typeof v === "number" ? Number(v.toExponential(2)) : v))}`);
 });
 

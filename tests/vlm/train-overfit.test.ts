@@ -86,7 +86,7 @@ describe("a tiny run on eight emojis", () => {
 });
 
 describe("presets", () => {
-  it("'reference' is the issue's anchor model: 32 px, patch 4, ViT 128 × 4 layers × 4 heads; text 32 tokens, 4096 ids, 128 × 4 × 4; embed 128; batch 128", () => {
+  it("'reference' is the speed target's anchor model: 32 px, patch 4, ViT 128 × 4 layers × 4 heads; text 32 tokens, 4096 ids, 128 × 4 × 4; embed 128; batch 128", () => {
     const preset = getPreset("reference");
     const config = parseModelConfig(preset.model);
     expect(config.vision_cfg).toMatchObject({ image_size: 32, patch_size: 4, width: 128, layers: 4 });

@@ -3,8 +3,8 @@
  *
  *   "demo"       the default model of `duet demo`: trains on OpenMoji in a few minutes on a
  *                2-core laptop and learns as much as it can in that time (numbers in the
- *                comment below and in the training issue's closing note)
- *   "reference"  the anchor model of the training issue, timed against PyTorch:
+ *                comment below)
+ *   "reference"  the anchor model of the speed target, timed against PyTorch:
  *                image 32×32, patch 4, ViT width 128, 4 layers, 4 heads; text context 32,
  *                vocabulary 4096, width 128, 4 layers, 4 heads; embed 128; batch 128; AdamW
  *
@@ -84,10 +84,10 @@ const DEMO: TrainPreset = {
   training: { steps: 250, batchSize: 128, lr: 2e-3, warmup: 15, weightDecay: 0.1, gradClipNorm: 1, augment: true },
 };
 
-/** The anchor model of the training issue (its speed target: ≤ 6 s per step on two threads). */
+/** The anchor model of the speed target: a training step ≤ 6 s on two threads. */
 const REFERENCE: TrainPreset = {
   name: "reference",
-  description: "the issue's anchor model: ViT 32px/4, width 128, 4 layers, 4 heads; text 32 tokens, 4096 vocab, width 128, 4 layers; embed 128",
+  description: "the speed target's anchor model: ViT 32px/4, width 128, 4 layers, 4 heads; text 32 tokens, 4096 vocab, width 128, 4 layers; embed 128",
   model: {
     embed_dim: 128,
     vision_cfg: { image_size: 32, patch_size: 4, width: 128, layers: 4, head_width: 32 },
