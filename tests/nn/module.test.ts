@@ -9,7 +9,6 @@ import * as A from "../../packages/autograd/src/index.js";
 import { causalMask, ones, randn, scalar, Tensor, tensor, zeros } from "../../packages/tensor/src/index.js";
 import {
   BatchNorm2d,
-  clipTransformerInitStds,
   Conv2d,
   Dropout,
   Embedding,
@@ -91,14 +90,6 @@ describe("names as PyTorch and open_clip give them", () => {
     model.bias!.requiresGrad = false;
     const [noDecay, decay] = paramGroupsNoDecayForNdimLe1(model.namedParameters(), 0.1);
     expect([noDecay.names, decay.names]).toEqual([[], ["weight"]]);
-  });
-
-  it("CLIP's init standard deviations are open_clip's", () => {
-    const { width, layers, proj_std, attn_std, fc_std } = fixture.text_init_stds;
-    const stds = clipTransformerInitStds(width, layers);
-    expect(stds.projStd).toBeCloseTo(proj_std, 15);
-    expect(stds.attnStd).toBeCloseTo(attn_std, 15);
-    expect(stds.fcStd).toBeCloseTo(fc_std, 15);
   });
 
   it("a shared parameter is listed once by namedParameters, as torch", () => {

@@ -4,8 +4,8 @@
  *   ids is int32 (...)  ->  y is (..., embeddingDim),  y[..., :] = weight[ids[...], :]
  *   weight is [numEmbeddings, embeddingDim]; dweight scatters-adds dy into the rows used
  *
- * Initialised as torch: weight N(0, 1). (CLIP re-initialises its token embedding with
- * std 0.02: see clip-init.ts.)
+ * Initialised as torch: weight N(0, 1). (CLIP's text tower re-draws its token embedding
+ * with std 0.02, in @duet/vlm.)
  */
 
 import * as A from "@duet/autograd";

@@ -28,7 +28,6 @@ export {
   type BlockCallOptions,
 } from "./transformer.js";
 export * as init from "./init.js";
-export { clipTransformerInitStds, initClipTransformer, initClipTextParameters, type ClipTextParts } from "./clip-init.js";
 
 export { Optimizer, type BaseHyper, type ParamGroup, type ParamGroupInput, type OptimizerMeta, type OptimizerState, type HyperValue } from "./optim/optimizer.js";
 export { AdamW, type AdamWHyper } from "./optim/adamw.js";

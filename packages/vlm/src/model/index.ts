@@ -20,6 +20,7 @@ export { addProjection, MlpProjection, type BuildOptions, type Projection, type 
 export { buildVisionTransformer, VisionTransformer, type ImageTower, type VisionTransformerOptions } from "./vision-transformer.js";
 export { buildConvImageTower, ConvBlock, ConvImageTower, type ConvImageTowerOptions } from "./cnn-tower.js";
 export { buildTextTransformer, TextTransformer, type TextPool, type TextTransformerOptions } from "./text-transformer.js";
+export { clipTransformerInitStds, initClipTextParameters, initClipTransformer, type ClipTextParts } from "./clip-init.js";
 export { CLIP, clampLogitScaleInPlace, createModel, MAX_LOGIT_SCALE, type ClipLogits, type ClipOutput, type EncodeOptions } from "./clip.js";
 export { configMismatches } from "./weights-check.js";
 export {

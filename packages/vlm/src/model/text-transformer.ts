@@ -18,15 +18,16 @@
  *
  * Parameters: token_embedding.weight [vocab, width], positional_embedding [context, width],
  * transformer.resblocks.N.*, ln_final.{weight,bias}, text_projection. Initialised as
- * open_clip's TextTransformer.init_parameters (initClipTextParameters in @duet/nn).
+ * open_clip's TextTransformer.init_parameters (initClipTextParameters in clip-init.ts).
  *
  * With the causal mask, position j sees only tokens ≤ j, so the end-of-text position is the
  * first that has read the whole caption: that is why CLIP pools there.
  */
 
 import * as A from "@duet/autograd";
-import { Embedding, initClipTextParameters, LayerNorm, Module, Transformer, type Linear } from "@duet/nn";
+import { Embedding, LayerNorm, Module, Transformer, type Linear } from "@duet/nn";
 import { causalMask, fmtShape, Tensor, zeros } from "@duet/tensor";
+import { initClipTextParameters } from "./clip-init.js";
 import type { ModelConfig } from "./config.js";
 import { ModelError } from "./errors.js";
 import { addProjection, type BuildOptions, type Projection, type ProjectionKind } from "./projection.js";

@@ -13,14 +13,16 @@
  * Biases and LayerNorm gains are left as the layers made them (torch's defaults: MHA biases
  * zero, Linear biases uniform, LayerNorm ones and zeros), exactly as open_clip leaves them.
  * The smaller projStd keeps the residual stream's variance from growing with depth.
+ *
+ * CLIP's scheme, so it lives with CLIP's model; @duet/nn keeps the generic initialisers
+ * (init.normal, init.xavierUniform, ...) and each layer's torch default.
  */
 
 import type { Variable } from "@duet/autograd";
+import { Embedding, init, Linear, type Transformer } from "@duet/nn";
 import type { Generator } from "@duet/tensor";
-import { Embedding } from "./embedding.js";
-import { normal, zeros } from "./init.js";
-import { Linear } from "./linear.js";
-import type { Transformer } from "./transformer.js";
+
+const { normal, zeros } = init;
 
 /** The standard deviations of open_clip's transformer init, for a width and depth. */
 export function clipTransformerInitStds(width: number, layers: number): { projStd: number; attnStd: number; fcStd: number } {
