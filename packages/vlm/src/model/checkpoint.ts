@@ -26,7 +26,7 @@ import type { RgbImage } from "../image/image.js";
 import { preprocess } from "../image/preprocess.js";
 import { clipTokenizer } from "../tokenizer/clip-vocab.js";
 import type { Tokenizer } from "../tokenizer/bpe.js";
-import { loadTokenizerFile } from "../tokenizer/tokenizer-file.js";
+import { HF_TOKENIZER_KWARGS, loadAnyTokenizerFile } from "../tokenizer/hf-tokenizer.js";
 import { findInterruptedSave } from "./atomic-folder.js";
 import { CLIP } from "./clip.js";
 import { parseModelConfig, type ModelConfig, type PreprocessConfig } from "./config.js";
@@ -111,9 +111,30 @@ export function readCheckpointConfig(path: string): { config: ModelConfig; layou
   if (json === null || typeof json !== "object" || Array.isArray(json) || !("model_cfg" in json)) {
     throw new ModelError(OP, `expected {"model_cfg": {...}, "preprocess_cfg": {...}}, got no "model_cfg"`, found.configPath);
   }
-  const { model_cfg: modelCfg, preprocess_cfg: preprocessCfg } = json as { model_cfg: unknown; preprocess_cfg?: unknown };
+  const { model_cfg: saved, preprocess_cfg: preprocessCfg } = json as { model_cfg: unknown; preprocess_cfg?: unknown };
+  const modelCfg = withHfTokenizer(saved, found.configPath);
   const config = parseModelConfig(modelCfg, { source: `${found.configPath} (model_cfg)`, op: OP, preprocessCfg: preprocessCfg ?? {} });
   return { config, layout: found.layout, dir: found.dir };
+}
+
+/**
+ * An open_clip model_cfg whose text_cfg names an HF tokenizer (`duet export` writes one for a
+ * learned BPE: ../tokenizer/hf-tokenizer.ts) as Duet's config: the tokenizer is DIR/tokenizer.json,
+ * read by duet.tokenizer. Only open_clip's options that give Duet's ids are accepted (clean
+ * "lower", strip_sep_token, no tokenizer_mode): others would tokenise differently here than there.
+ */
+function withHfTokenizer(modelCfg: unknown, source: string): unknown {
+  const cfg = modelCfg as { text_cfg?: Record<string, unknown>; duet?: unknown } | null;
+  const textCfg = cfg?.text_cfg;
+  if (typeof textCfg !== "object" || textCfg === null || textCfg["hf_tokenizer_name"] === undefined || textCfg["hf_tokenizer_name"] === null) return modelCfg;
+  const { hf_tokenizer_name: _name, tokenizer_kwargs: kwargs, tokenizer_mode: mode, ...rest } = textCfg;
+  const given = (kwargs ?? {}) as Record<string, unknown>;
+  const expected = Object.entries(HF_TOKENIZER_KWARGS);
+  const same = Object.keys(given).length === expected.length && expected.every(([k, v]) => given[k] === v);
+  if (!same || (mode !== undefined && mode !== null)) {
+    throw new ModelError(OP, `text_cfg names an HF tokenizer with tokenizer_kwargs ${JSON.stringify(given)}${mode ? ` and tokenizer_mode ${JSON.stringify(mode)}` : ""}; Duet reproduces only ${JSON.stringify(HF_TOKENIZER_KWARGS)} without a mode (what duet export writes)`, source);
+  }
+  return { ...cfg, text_cfg: rest, duet: { ...(cfg!.duet as object | undefined), tokenizer: TOKENIZER_FILE } };
 }
 
 /**
@@ -170,12 +191,12 @@ export function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}
   };
 }
 
-/** The tokenizer a config names: CLIP's BPE, or DIR/tokenizer.json. */
+/** The tokenizer a config names: CLIP's BPE, or DIR/tokenizer.json (Duet's format or an exported HF file). */
 export function loadTokenizer(config: ModelConfig, dir: string): Tokenizer {
   if (config.duet.tokenizer === "clip") return clipTokenizer();
   const path = join(dir, TOKENIZER_FILE);
-  if (!existsSync(path)) throw new ModelError(OP, `config.json names duet.tokenizer "${TOKENIZER_FILE}", but the file is missing`, path);
-  const tokenizer = loadTokenizerFile(path);
+  if (!existsSync(path)) throw new ModelError(OP, `the config names the tokenizer "${TOKENIZER_FILE}", but the file is missing`, path);
+  const tokenizer = loadAnyTokenizerFile(path, config.text_cfg.context_length);
   if (tokenizer.vocabSize > config.text_cfg.vocab_size) {
     throw new ModelError(OP, `the tokenizer has ${tokenizer.vocabSize} tokens but text_cfg.vocab_size is ${config.text_cfg.vocab_size}`, path);
   }
