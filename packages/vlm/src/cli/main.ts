@@ -16,6 +16,8 @@ import { classifyCommand } from "./commands/classify.js";
 import { demoCommand } from "./commands/demo.js";
 import { embedCommand } from "./commands/embed.js";
 import { evalCommand } from "./commands/eval.js";
+import { exportCommand } from "./commands/export.js";
+import { exportDataCommand } from "./commands/export-data.js";
 import { indexCommand } from "./commands/index-command.js";
 import { searchCommand } from "./commands/search.js";
 import { serveCommand } from "./commands/serve.js";
@@ -31,6 +33,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   embed: embedCommand,
   classify: classifyCommand,
   tokenize: tokenizeCommand,
+  export: exportCommand,
+  "export-data": exportDataCommand,
   index: indexCommand,
   search: searchCommand,
   serve: serveCommand,
