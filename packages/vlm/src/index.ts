@@ -6,4 +6,5 @@ export * from "./model/index.js";
 export * from "./loss/index.js";
 export * from "./eval/index.js";
 export * from "./train/index.js";
+export * from "./export/index.js";
 export * from "./report/index.js";

@@ -35,7 +35,7 @@ import type { RgbImage } from "../image/image.js";
 import { writeFileDurable } from "../model/atomic-folder.js";
 import { ModelError } from "../model/errors.js";
 import { pngBytes } from "../report/png.js";
-import { writeNewFolder } from "./out-folder.js";
+import { checkOutFolder, writeNewFolder } from "./out-folder.js";
 import { writeTarShard, type ShardSample } from "./tar-shards.js";
 
 export type ExportDataSource =
@@ -134,6 +134,7 @@ export async function exportData(source: ExportDataSource, outDir: string, optio
   for (const [name, value] of [["captionsPerImage", captionsPerImage], ["shardSize", shardSize]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new ModelError(OP, `${name} must be a positive integer, got ${value}`);
   }
+  checkOutFolder(OP, outDir); // before any rasterising: a busy --out fails at once
   let data: Pairs;
   if (source.kind === "openmoji") {
     const openMoji = await loadOpenMoji({ resolution: source.imageSize, cacheDir: source.cacheDir, hexcodes: source.hexcodes });

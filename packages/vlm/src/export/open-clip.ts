@@ -31,7 +31,7 @@ import { isOpenClipCompatible, modelConfigToJson, preprocessCfgToJson, type Mode
 import { ModelError } from "../model/errors.js";
 import { BpeTokenizer } from "../tokenizer/bpe.js";
 import { HF_TOKENIZER_KWARGS, hfSpecialTokensMap, hfTokenizerConfig, hfTokenizerJson } from "../tokenizer/hf-tokenizer.js";
-import { writeNewFolder } from "./out-folder.js";
+import { checkOutFolder, writeNewFolder } from "./out-folder.js";
 
 export const HF_TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
 export const HF_SPECIAL_TOKENS_FILE = "special_tokens_map.json";
@@ -75,6 +75,7 @@ export function writeHfTokenizerFiles(dir: string, tokenizer: BpeTokenizer, cont
 /** Exports the checkpoint at `checkpointPath` as an open_clip folder at `outDir` (absent or empty). */
 export async function exportOpenClip(checkpointPath: string, outDir: string): Promise<ExportOpenClipResult> {
   const started = performance.now();
+  checkOutFolder(OP, outDir);
   const checkpoint = loadCheckpoint(checkpointPath);
   const { config } = checkpoint;
   if (!isOpenClipCompatible(config)) {
