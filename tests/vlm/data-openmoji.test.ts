@@ -103,20 +103,26 @@ describe("the split by base emoji", () => {
 describe("captions: annotation and tags, never group or subgroup names", () => {
   const captioner = new OpenMojiCaptioner(items);
 
-  /** Splits a caption back into the annotation and the tags it was made of; null if it is not one of the templates. */
-  function parse(item: OpenMojiItem, caption: string): string[] | null {
-    const prefix = CAPTION_TEMPLATES.map((t) => t.prefix).find((p) => p !== "" && caption.startsWith(p + item.annotation)) ?? "";
-    if (!caption.startsWith(prefix + item.annotation)) return null;
-    const rest = caption.slice(prefix.length + item.annotation.length);
-    if (rest === "") return [];
-    return rest.startsWith(", ") ? rest.slice(2).split(", ") : null;
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+  /**
+   * Splits a caption back into the template and the tags it was made of, given the tags the
+   * rule allows; null if it is no template filled with the annotation and allowed tags.
+   */
+  function parse(item: OpenMojiItem, caption: string, allowed: Set<string>): { template: number; tags: string[] } | null {
+    for (let t = 0; t < CAPTION_TEMPLATES.length; t++) {
+      const pattern = escapeRegExp(CAPTION_TEMPLATES[t]!.text).replace("\\{name\\}", escapeRegExp(item.annotation)).replaceAll("\\{tag\\}", "(.+)");
+      const match = new RegExp(`^${pattern}$`, "u").exec(caption);
+      if (match !== null && match.slice(1).every((tag) => allowed.has(tag))) return { template: t, tags: match.slice(1) };
+    }
+    return null;
   }
 
-  /** The tags the rule allows: the item's own, or — when it has none — its skin-tone base's. */
+  /** The tags the rule allows: the item's own (Unicode's, OpenMoji's, CLDR's), or — when it has none — its skin-tone base's. */
   function allowedTags(item: OpenMojiItem): Set<string> {
-    const own = [...item.tags, ...item.openmojiTags];
+    const own = [...item.tags, ...item.openmojiTags, ...item.keywords];
     const base = byHexcode.get(item.baseHexcode)!;
-    return new Set(own.length > 0 ? own : [...base.tags, ...base.openmojiTags]);
+    return new Set(own.length > 0 ? own : [...base.tags, ...base.openmojiTags, ...base.keywords]);
   }
 
   const words = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
@@ -124,7 +130,7 @@ describe("captions: annotation and tags, never group or subgroup names", () => {
 
   it("the templates' fixed words are no group or subgroup word", () => {
     const categoryWords = new Set(items.flatMap((item) => [...words(item.group), ...words(item.subgroup)]));
-    const fixed = CAPTION_TEMPLATES.flatMap((t) => words(t.prefix));
+    const fixed = CAPTION_TEMPLATES.flatMap((t) => words(t.text.replaceAll("{name}", "").replaceAll("{tag}", "")));
     expect(fixed.length).toBeGreaterThan(0);
     for (const word of fixed) expect(categoryWords.has(word)).toBe(false);
   });
@@ -136,8 +142,8 @@ describe("captions: annotation and tags, never group or subgroup names", () => {
       const allowed = allowedTags(item);
       for (let draw = 0; draw < 3; draw++) {
         const caption = captioner.sample(item, generator);
-        const tags = parse(item, caption);
-        if (tags === null || tags.length > 2 || new Set(tags).size !== tags.length || !tags.every((tag) => allowed.has(tag))) {
+        const tags = parse(item, caption, allowed)?.tags ?? null;
+        if (tags === null || tags.length > 2 || new Set(tags).size !== tags.length) {
           problems.push(`${item.hexcode}: ${JSON.stringify(caption)} is not a template with the annotation and distinct allowed tags`);
           continue;
         }
@@ -170,23 +176,40 @@ describe("captions: annotation and tags, never group or subgroup names", () => {
     expect(problems).toEqual([]);
   });
 
-  it("tag pools: own tags deduplicated without the annotation; variants borrow their base's", () => {
+  it("tag pools: own tags and CLDR keywords deduplicated without the annotation; variants take their base's keywords", () => {
     const grinning = byHexcode.get("1F600")!;
-    expect(ownTags(grinning)).toEqual(["cheerful", "cheery", "face", "grin", "grinning", "happy", "laugh", "nice", "smile", "smiling", "teeth"]);
+    expect(ownTags(grinning).slice(0, 11)).toEqual(["cheerful", "cheery", "face", "grin", "grinning", "happy", "laugh", "nice", "smile", "smiling", "teeth"]);
+    expect(new Set(ownTags(grinning).map((t) => t.toLowerCase())).size).toBe(ownTags(grinning).length);
+    const wave = byHexcode.get("1F44B")!;
+    expect(wave.keywords).toEqual(expect.arrayContaining(["bye", "hello", "wave"]));
     const variant = byHexcode.get("1F44B-1F3FB")!;
-    expect(ownTags(variant)).toEqual([]);
-    expect(captioner.tagPool(variant)).toEqual(ownTags(byHexcode.get("1F44B")!));
+    expect(variant.tags).toEqual([]);
+    expect(variant.keywords).toEqual(wave.keywords);
+    expect(captioner.tagPool(variant)).toEqual(ownTags(variant));
+    expect(ownTags(variant)).toContain("wave");
+  });
+
+  it("counts the distinct captions an emoji can get: templates × ordered choices of its tags", () => {
+    const grinning = byHexcode.get("1F600")!;
+    const n = captioner.tagPool(grinning).length;
+    const expected = CAPTION_TEMPLATES.reduce((sum, t) => sum + (t.tags === 0 ? 1 : t.tags === 1 ? n : n * (n - 1)), 0);
+    expect(captioner.distinctCaptions(grinning)).toBe(expected);
+    const generator = new Generator(5);
+    const seen = new Set(Array.from({ length: 20000 }, () => captioner.sample(grinning, generator)));
+    expect(seen.size).toBeLessThanOrEqual(expected);
+    expect(seen.size, "20,000 draws find most of the captions").toBeGreaterThan(0.9 * expected);
   });
 
   it("sampling is deterministic for a generator and uses every template", () => {
     const item = byHexcode.get("1F600")!;
     const draw = (seed: number) => {
       const generator = new Generator(seed);
-      return Array.from({ length: 50 }, () => captioner.sample(item, generator));
+      return Array.from({ length: 200 }, () => captioner.sample(item, generator));
     };
     expect(draw(7)).toEqual(draw(7));
-    const prefixes = new Set(draw(7).map((c) => `${c.startsWith("an emoji of ") ? "emoji" : "plain"}:${c.split(", ").length}`));
-    expect(prefixes).toEqual(new Set(["plain:1", "plain:2", "plain:3", "emoji:1", "emoji:2"]));
+    const allowed = allowedTags(item);
+    const used = new Set(draw(7).map((c) => parse(item, c, allowed)?.template));
+    expect([...used].sort((a, b) => a! - b!)).toEqual(CAPTION_TEMPLATES.map((_, t) => t));
   });
 });
 

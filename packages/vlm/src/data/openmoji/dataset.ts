@@ -1,7 +1,9 @@
 /**
- * The embedded default dataset: OpenMoji 17 (CC BY-SA 4.0; see attribution.ts), rasterised at
- * the model's resolution and cached, with sampled captions, a split by base emoji and the
- * subgroups as zero-shot classes.
+ * The embedded default dataset: OpenMoji 17's emojis (CC BY-SA 4.0; see attribution.ts),
+ * drawn in one style (OpenMoji's own, Noto or Fluent: styles.ts), rasterised at the model's
+ * resolution and cached, with sampled captions, a split by base emoji (the same in every
+ * style) and the subgroups as zero-shot classes. A style that has no drawing of an emoji
+ * leaves it out. Several styles together: collection.ts.
  *
  *   const openMoji = await loadOpenMoji({ resolution: 64, onProgress: (done, total) => ... });
  *   const train = openMoji.captionDataset("train");          // a Dataset for DataLoader
@@ -17,9 +19,12 @@ import { OpenMojiCaptioner } from "./captions.js";
 import { openMojiClasses, type ZeroShotClasses } from "./classes.js";
 import { openMojiItems, type OpenMojiItem } from "./metadata.js";
 import type { ProgressCallback } from "./rasterize.js";
+import { styleHas, type EmojiStyle } from "./styles.js";
 import { splitOfBase, splitOpenMoji, type Split, type SplitName } from "./split.js";
 
 export interface OpenMojiOptions {
+  /** Whose drawings (default "openmoji"). */
+  style?: EmojiStyle;
   /** Side of the square images in pixels (default 64). */
   resolution?: number;
   /** Where rasters are cached (default `.cache/openmoji` at the repository root). */
@@ -55,6 +60,8 @@ export class OpenMoji {
     readonly pixels: Uint8Array,
     /** How the pixels came: from the cache ("hit") or rasterised now ("built", with the reason). */
     readonly cache: Omit<RasterCacheResult, "pixels">,
+    /** Whose drawings the pixels are. */
+    readonly style: EmojiStyle = "openmoji",
   ) {
     this.imageBytes = resolution * resolution * 3;
     if (pixels.length !== items.length * this.imageBytes) {
@@ -116,13 +123,15 @@ export async function loadOpenMoji(options: OpenMojiOptions = {}): Promise<OpenM
   if (!Number.isInteger(resolution) || resolution < 1 || resolution > 1024) {
     throw new DataError("loadOpenMoji", `resolution must be an integer in [1, 1024], got ${resolution}`);
   }
-  const all = openMojiItems();
+  const style = options.style ?? "openmoji";
+  // the emojis this style draws, in OpenMoji's order
+  const all = style === "openmoji" ? openMojiItems() : openMojiItems().filter((item) => styleHas(style, item.hexcode));
   let items = all;
   if (options.hexcodes !== undefined) {
     const byHexcode = new Map(all.map((item) => [item.hexcode, item]));
     items = options.hexcodes.map((hexcode) => {
       const item = byHexcode.get(hexcode);
-      if (item === undefined) throw new DataError("loadOpenMoji", `no emoji with hexcode ${JSON.stringify(hexcode)} in OpenMoji`);
+      if (item === undefined) throw new DataError("loadOpenMoji", `no emoji with hexcode ${JSON.stringify(hexcode)} in OpenMoji${style === "openmoji" ? "" : ` drawn in the ${style} style`}`);
       return item;
     });
   }
@@ -137,8 +146,9 @@ export async function loadOpenMoji(options: OpenMojiOptions = {}): Promise<OpenM
     isFullSet,
     onProgress: options.onProgress,
     concurrency: options.concurrency,
+    style,
   });
-  return new OpenMoji(items, resolution, pixels, cache);
+  return new OpenMoji(items, resolution, pixels, cache, style);
 }
 
 /** Stacks samples' images into a normalised [B, 3, H, W] tensor, beside their captions. */

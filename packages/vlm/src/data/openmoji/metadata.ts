@@ -2,13 +2,15 @@
  * OpenMoji's own description of its emojis (data/openmoji.json in the `openmoji` npm package):
  * one record per emoji with an annotation ("grinning face"), Unicode's tags, OpenMoji's extra
  * tags, a group ("smileys-emotion") and a subgroup ("face-smiling"), and for skin-tone variants
- * the base emoji they vary.
+ * the base emoji they vary; plus CLDR's keywords (cldr.ts). This list of concepts is the same
+ * whichever style draws them (styles.ts).
  */
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { DataError } from "../errors.js";
+import { cldrKeywords } from "./cldr.js";
 
 export interface OpenMojiItem {
   /** "1F600", or "1F44B-1F3FB" for a sequence: also the SVG's file name. */
@@ -20,6 +22,8 @@ export interface OpenMojiItem {
   readonly tags: readonly string[];
   /** Keywords OpenMoji adds. */
   readonly openmojiTags: readonly string[];
+  /** CLDR's English keywords from emojibase-data (cldr.ts); a skin-tone variant's are its base's. */
+  readonly keywords: readonly string[];
   /** Kept for zero-shot evaluation; never in a training caption. */
   readonly group: string;
   /** Kept for zero-shot evaluation; never in a training caption. */
@@ -76,6 +80,7 @@ export function openMojiItems(): readonly OpenMojiItem[] {
     annotation: r.annotation.trim(),
     tags: splitTags(r.tags),
     openmojiTags: splitTags(r.openmoji_tags),
+    keywords: cldrKeywords(r.hexcode),
     group: r.group,
     subgroup: r.subgroups,
     skintone: String(r.skintone),

@@ -8,12 +8,11 @@
  * render finishes first.
  */
 
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import type { ResvgRenderOptions } from "@resvg/resvg-js";
 import { DataError } from "../errors.js";
-import { openMojiSvgPath } from "./metadata.js";
+import { styleSvg, type EmojiStyle } from "./styles.js";
 
 type Resvg = typeof import("@resvg/resvg-js");
 let resvg: Resvg | undefined;
@@ -50,8 +49,8 @@ export async function rasterizeSvg(svg: string | Uint8Array, size: number, sourc
   return flattenCentred(image.pixels, image.width, image.height, size);
 }
 
-/** Rasterises OpenMoji colour SVGs into one buffer: emoji i at bytes [i * size * size * 3, ...). */
-export async function rasterizeOpenMoji(hexcodes: readonly string[], size: number, options: RasterizeOptions = {}): Promise<Uint8Array> {
+/** Rasterises emojis drawn in `style` into one buffer: emoji i at bytes [i * size * size * 3, ...). */
+export async function rasterizeStyle(style: EmojiStyle, hexcodes: readonly string[], size: number, options: RasterizeOptions = {}): Promise<Uint8Array> {
   const concurrency = options.concurrency ?? 2 * availableParallelism();
   const imageBytes = size * size * 3;
   const out = new Uint8Array(hexcodes.length * imageBytes);
@@ -60,19 +59,18 @@ export async function rasterizeOpenMoji(hexcodes: readonly string[], size: numbe
   const worker = async (): Promise<void> => {
     while (next < hexcodes.length) {
       const i = next++;
-      const path = openMojiSvgPath(hexcodes[i]!);
-      let svg: Uint8Array;
-      try {
-        svg = await readFile(path);
-      } catch {
-        throw new DataError("rasterizeOpenMoji", `no colour SVG for emoji ${hexcodes[i]}`, { file: path });
-      }
-      out.set(await rasterizeSvg(svg, size, path), i * imageBytes);
+      const { svg, source } = styleSvg(style, hexcodes[i]!);
+      out.set(await rasterizeSvg(svg, size, source), i * imageBytes);
       options.onProgress?.(++done, hexcodes.length);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, hexcodes.length)) }, worker));
   return out;
+}
+
+/** Rasterises OpenMoji colour SVGs into one buffer: emoji i at bytes [i * size * size * 3, ...). */
+export function rasterizeOpenMoji(hexcodes: readonly string[], size: number, options: RasterizeOptions = {}): Promise<Uint8Array> {
+  return rasterizeStyle("openmoji", hexcodes, size, options);
 }
 
 /**
