@@ -5,7 +5,8 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { clipTokenizer, loadTokenizerFile, DEFAULT_CONTEXT_LENGTH, type Tokenizer } from "../../tokenizer/index.js";
+import { loadAnyTokenizerFile } from "../../tokenizer/hf-tokenizer.js";
+import { clipTokenizer, DEFAULT_CONTEXT_LENGTH, type Tokenizer } from "../../tokenizer/index.js";
 import { parse, positiveInt, UsageError, type Command } from "../args.js";
 
 const USAGE = `usage: duet tokenize [--context N] [--checkpoint C] [--input F] [--json] TEXT...
@@ -47,7 +48,7 @@ export function checkpointTokenizer(dir: string, command: string): { tokenizer: 
   const own = join(dir, "tokenizer.json");
   if (existsSync(own)) {
     try {
-      return { tokenizer: loadTokenizerFile(own), name: own, contextLength };
+      return { tokenizer: loadAnyTokenizerFile(own, contextLength), name: own, contextLength };
     } catch (error) {
       throw new UsageError(`duet ${command}: ${(error as Error).message}`);
     }
