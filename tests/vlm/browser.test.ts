@@ -174,7 +174,7 @@ describe.skipIf(SKIP)(`the Duet page in Chromium${SKIP ? SKIP_NOTE : ""}`, () =>
   it("answers a typed query with duet search's top 5", async () => {
     const index = join(work, "index");
     expect((await duet("index", "--checkpoint", checkpoint, "--images", images, "--out", index)).code).toBe(0);
-    const cli = (await duet("search", "--index", index, "--text", QUERY, "--k", "5", "--json")).json<{ results: { path: string; score: number }[] }>();
+    const cli = (await duet("search", "--index", index, "--text", QUERY, "--k", "5", "--json")).json<{ queries: { results: { path: string; score: number }[] }[] }>().queries[0]!;
     await page.click("#tab-search");
     await page.fill("#search-k", "5");
     await page.fill("#search-query", QUERY);

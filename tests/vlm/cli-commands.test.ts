@@ -142,11 +142,11 @@ describe("duet index and duet search", () => {
     const index = join(work.dir, "index-folder");
     const built = await duet("index", "--checkpoint", VIT_GELU, "--images", join(work.dir, "images"), "--out", index, "--json");
     expect(built.code).toBe(0);
-    expect(built.json()).toEqual({ index, count: 3, embed_dim: 32 });
+    expect(built.json()).toEqual({ index, count: 3, embed_dim: 32, skipped: 0 });
     expect(existsSync(join(index, "features.safetensors"))).toBe(true);
     const found = await duet("search", "--index", index, "--image", IMAGES[1]!, "--k", "2", "--json");
     expect(found.code).toBe(0);
-    const { results } = found.json<{ results: { rank: number; score: number; path: string }[] }>();
+    const { results } = found.json<{ queries: { results: { rank: number; score: number; path: string }[] }[] }>().queries[0]!;
     expect(results).toHaveLength(2);
     expect(results[0]!.path.endsWith("coffee.png")).toBe(true);
     expect(results[0]!.score).toBeCloseTo(1, 5);
@@ -159,7 +159,7 @@ describe("duet index and duet search", () => {
     expect(listed.items.map((i) => i.captions.length)).toEqual([1, 1, 2]);
     const found = await duet("search", "--index", index, "--text", "a cat", "--json");
     expect(found.code).toBe(0);
-    const { results } = found.json<{ results: { rank: number; score: number }[] }>();
+    const { results } = found.json<{ queries: { results: { rank: number; score: number }[] }[] }>().queries[0]!;
     expect(results.map((r) => r.rank)).toEqual([1, 2, 3]);
     for (let i = 1; i < results.length; i++) expect(results[i - 1]!.score).toBeGreaterThanOrEqual(results[i]!.score);
     // rebuilding replaces the index atomically
@@ -175,7 +175,7 @@ describe("duet index and duet search", () => {
     expect(built.json()).toMatchObject({ count: 546 });
     const found = await duet("search", "--index", index, "--text", "a red heart", "--k", "3", "--json");
     expect(found.code).toBe(0);
-    const { results } = found.json<{ results: { path: string; captions: string[] }[] }>();
+    const { results } = found.json<{ queries: { results: { path: string; captions: string[] }[] }[] }>().queries[0]!;
     expect(results).toHaveLength(3);
     for (const r of results) {
       expect(r.path).toMatch(/color\/svg\/[0-9A-F-]+\.svg$/);

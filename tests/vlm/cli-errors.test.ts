@@ -80,7 +80,7 @@ const CASES: [string, string[], RegExp][] = [
   ["a missing index", ["search", "--index", join(dir, "nope"), "--text", "cat"], /no such folder/],
   ["a folder that is no index", ["search", "--index", emptyFolder, "--text", "cat"], /not an index folder/],
   ["an index of another format", ["search", "--index", notAnIndex, "--text", "cat"], /not a Duet index/],
-  ["two queries", ["search", "--index", notAnIndex, "--text", "cat", "--image", img], /only one of --text, --image/],
+  ["an empty query among several", ["search", "--index", notAnIndex, "--text", "cat", "--text", " "], /--text is empty/],
   ["no query", ["search", "--index", notAnIndex], /give one of --text, --image/],
   ["k = 0", ["search", "--index", notAnIndex, "--text", "cat", "--k", "0"], /--k must be a positive integer/],
   ["k not a number", ["search", "--index", notAnIndex, "--text", "cat", "--k", "five"], /--k must be a positive integer/],
