@@ -10,7 +10,7 @@
  *   writeSplitJson("runs/demo/split.json", openMoji.split);
  */
 
-import { stack, type Tensor } from "@duet/tensor";
+import { stack, type Generator, type Tensor } from "@duet/tensor";
 import { imageToTensor, rgbImage, type NormalizeOptions, type RgbImage } from "../../image/index.js";
 import { DataError } from "../errors.js";
 import type { Dataset } from "../loader.js";
@@ -93,6 +93,16 @@ export class OpenMoji {
       if (splitOfBase(item.baseHexcode) === split) out.push(i);
     });
     return out;
+  }
+
+  /** A caption of emoji i, drawn from `generator` (captions.ts). */
+  sampleCaption(index: number, generator: Generator): string {
+    return this.captioner.sample(this.items[index]!, generator);
+  }
+
+  /** How many different captions emoji i can get. */
+  distinctCaptions(index: number): number {
+    return this.captioner.distinctCaptions(this.items[index]!);
   }
 
   /** The tags a caption of emoji i may use. */
