@@ -15,3 +15,4 @@ export {
   type CropBox,
   type RandomResizedCropOptions,
 } from "./random-resized-crop.js";
+export { affine, augmentDrawing, randomAffine, recolourBackground, type AffineOptions, type DrawingAugmentOptions, type Rgb } from "./augment.js";
