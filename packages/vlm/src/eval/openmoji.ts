@@ -1,10 +1,12 @@
 /**
- * OpenMoji as held-out data (held-out.ts): a split's emojis, their annotations as captions
- * ("grinning face"), and all of OpenMoji's subgroups as zero-shot classes ("animal mammal"),
- * named by no training caption — so zero-shot measures the concept, not a memorised label.
+ * OpenMoji's emojis as held-out data (held-out.ts), in any of the drawing styles
+ * (data/openmoji/styles.ts): a split's emojis that the style draws, their annotations as
+ * captions ("grinning face"), and all of OpenMoji's subgroups as zero-shot classes ("animal
+ * mammal"), named by no training caption — so zero-shot measures the concept, not a memorised
+ * label. The classes are the same 119 in every style, so the styles' numbers compare.
  */
 
-import { loadOpenMoji, openMojiClasses, openMojiItems, splitOpenMoji, ZERO_SHOT_TEMPLATES, type OpenMoji, type SplitName } from "../data/index.js";
+import { loadOpenMoji, openMojiClasses, openMojiItems, splitOpenMoji, styleHas, ZERO_SHOT_TEMPLATES, type EmojiStyle, type OpenMoji, type SplitName } from "../data/index.js";
 import type { RgbImage } from "../image/image.js";
 import type { ProgressFactory } from "./embed.js";
 import type { HeldOutData } from "./held-out.js";
@@ -23,7 +25,9 @@ export interface OpenMojiEvalSet extends HeldOutData {
 }
 
 export interface OpenMojiEvalOptions {
-  /** An OpenMoji already loaded (the trainer's, the demo's); used when its resolution matches, else the split is rasterised (cached). */
+  /** Whose drawings (default "openmoji"). */
+  style?: EmojiStyle;
+  /** Emojis already loaded (the trainer's, the demo's); used when their style and resolution match, else the split is rasterised (cached). */
   openMoji?: OpenMoji;
   /** Only the first `limit` emojis of the split (smoke runs). */
   limit?: number;
@@ -36,16 +40,21 @@ export async function openMojiEvalSet(resolution: number, split: SplitName | "al
   const all = openMojiItems();
   const { classes, labels: allLabels } = openMojiClasses(all);
   const labelOf = new Map(all.map((item, i) => [item.hexcode, allLabels[i]!]));
+  const style = options.style ?? "openmoji";
   let openMoji = options.openMoji;
-  if (openMoji !== undefined && openMoji.resolution !== resolution) openMoji = undefined;
+  if (openMoji !== undefined && (openMoji.resolution !== resolution || openMoji.style !== style)) openMoji = undefined;
   let wanted: readonly string[];
   if (openMoji !== undefined) wanted = split === "all" ? openMoji.items.map((item) => item.hexcode) : openMoji.split[split];
-  else wanted = split === "all" ? all.map((item) => item.hexcode) : splitOpenMoji(all)[split];
+  else {
+    const drawn = style === "openmoji" ? all : all.filter((item) => styleHas(style, item.hexcode));
+    wanted = split === "all" ? drawn.map((item) => item.hexcode) : splitOpenMoji(drawn)[split];
+  }
   if (options.limit !== undefined) wanted = wanted.slice(0, options.limit);
   if (openMoji === undefined) {
-    const progress = options.onProgress?.(`rasterising OpenMoji (${split}, ${resolution}px)`, wanted.length);
+    const progress = options.onProgress?.(`rasterising ${style} (${split}, ${resolution}px)`, wanted.length);
     try {
       openMoji = await loadOpenMoji({
+        style,
         resolution,
         cacheDir: options.cacheDir,
         ...(split === "all" && options.limit === undefined ? {} : { hexcodes: wanted }),
@@ -60,7 +69,7 @@ export async function openMojiEvalSet(resolution: number, split: SplitName | "al
   const indices = wanted.map((hexcode) => position.get(hexcode)!);
   const labels = Int32Array.from(wanted, (hexcode) => labelOf.get(hexcode)!);
   return {
-    name: `openmoji:${split}`,
+    name: `${style}:${split}`,
     openMoji: loaded,
     indices,
     hexcodes: wanted,
