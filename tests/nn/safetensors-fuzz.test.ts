@@ -5,14 +5,18 @@
  * SafetensorsError (a TensorError) — never another error type (a RangeError would mean an
  * out-of-bounds read), a crash or a hang. Where the reader accepts a header, an
  * independent checker written from the spec must accept it too, and the other way round.
+ * Limits: headers nested to any depth, and files that are not regular (a FIFO, /dev/zero).
  */
 
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tensor, type DType, type Tensor } from "../../packages/tensor/src/index.js";
 import { SAFETENSORS_DTYPES, openSafetensors, serializeSafetensors, type WritableDType } from "../../packages/nn/src/index.js";
+import { readSafetensors } from "../../packages/nn/src/node.js";
 import { isCleanError, stFile } from "./safetensors-helpers.js";
 
 const RUNS = 1000;
@@ -270,5 +274,41 @@ describe("headers with random field values", () => {
       { seed: 106, numRuns: 3000 },
     );
     expect(accepted).toBeGreaterThan(450); // the generator reaches valid files, not just errors
+  });
+});
+
+// ---- nesting depth, and files that are not regular ----
+
+describe("limits", () => {
+  it("a header nested to any depth (up to 200,000) is refused cleanly, naming the nesting beyond 32 levels", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 200_000 })), fc.constantFrom("[", '{"a":'), (depth, open) => {
+        const close = open === "[" ? "]" : "}";
+        const nested = `${open.repeat(depth)}${open === "[" ? "" : "1"}${close.repeat(depth)}`;
+        let message = "";
+        try {
+          openSafetensors(stFile(`{"t": ${nested}}`, 0));
+        } catch (error) {
+          if (!isCleanError(error)) throw error;
+          message = (error as Error).message;
+        }
+        expect(message, `depth ${depth}`).not.toBe("");
+        if (depth > 32) expect(message).toMatch(/nesting deeper than 32 levels/);
+      }),
+      { seed: 107, numRuns: 60 },
+    );
+  });
+
+  it.skipIf(process.platform === "win32")("readSafetensors refuses /dev/zero and a FIFO before reading (skipped: no /dev/zero or FIFOs on Windows)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "duet-st-special-"));
+    try {
+      const fifo = join(dir, "fifo.safetensors");
+      execFileSync("mkfifo", [fifo]);
+      for (const path of ["/dev/zero", fifo, dir]) {
+        expect(() => readSafetensors(path), path).toThrow(/cannot read the file: not a regular file but (a device|a FIFO|a folder)/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

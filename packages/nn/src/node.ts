@@ -7,6 +7,8 @@
  *   openSafetensorsFile(path)          a checked reader over a file's bytes
  *   readSafetensors(path)              the whole file, decoded
  *   writeSafetensors(path, tensors)    an atomic write (temporary file, fsync, rename)
+ *   readRegularFile(path)              a file's bytes, refusing a FIFO or a device (which
+ *                                      could block or never end) before reading
  */
 
-export { openSafetensorsFile, readSafetensors, writeSafetensors } from "./safetensors/file.js";
+export { openSafetensorsFile, readRegularFile, readSafetensors, writeSafetensors } from "./safetensors/file.js";

@@ -72,7 +72,7 @@ export { l2Normalize, l2NormalizeWithNorm, type L2NormalizeResult } from "./ops/
 
 // The worker pool: thread count, shared operands, parallel jobs; a browser's Web Workers as its threads
 export {
-  getNumThreads, isShared, parallelFor, poolReady, poolStats, setNumThreads, sharedCopy, shutdownThreads, willSplit, type KernelName,
+  getNumThreads, isShared, MAX_THREADS, parallelFor, parseThreadCount, poolReady, poolStats, setNumThreads, sharedCopy, shutdownThreads, willSplit, type KernelName,
 } from "./pool/threads.js";
 export { poolPossible, startBrowserPool, type PoolStart } from "./pool/browser-host.js";
 

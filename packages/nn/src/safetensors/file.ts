@@ -2,18 +2,47 @@
  * Safetensors files on disk. Writes are atomic: the bytes go to a temporary file in the
  * same folder, which is flushed to disk (fsync) and then renamed over the target, so a
  * reader sees either the old file or the complete new one — never a torn write, even if
- * the process dies midway. On any error the temporary file is removed.
+ * the process dies midway. On any error the temporary file is removed. Reads take regular
+ * files only (readRegularFile).
  */
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { encodeTensor, planFile, type SerializeOptions, type TensorDict } from "./encode.js";
 import { SafetensorsError } from "./format.js";
 import { decodeAll, SafetensorsReader, type ReadOptions, type SafetensorsContents } from "./reader.js";
 
+/**
+ * The bytes of a regular file. Anything else is refused before a byte is read: a FIFO blocks
+ * until someone writes to it, /dev/zero never ends, a socket may do either — a hang where a
+ * "bad file" error belongs. The file is opened non-blocking (so opening a FIFO returns at
+ * once) and checked on the open descriptor (so it cannot be swapped between check and read);
+ * symbolic links are followed to what they name. Errors are Node's, with `code` "ENOTREG"
+ * for a file that is not regular; callers name the file and the op.
+ */
+export function readRegularFile(path: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      const what = stat.isDirectory()
+        ? "a folder"
+        : stat.isFIFO()
+          ? "a FIFO, whose reader waits for a writer"
+          : stat.isCharacterDevice() || stat.isBlockDevice()
+            ? "a device, which may never end"
+            : "a socket";
+      throw Object.assign(new Error(`not a regular file but ${what}`), { code: "ENOTREG" });
+    }
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readBytes(op: string, path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    return readRegularFile(path);
   } catch (error) {
     throw new SafetensorsError(op, `cannot read the file: ${(error as Error).message}`, { source: path }, { cause: error });
   }

@@ -31,6 +31,27 @@ const MAX_WORKERS = 64;
 const DONE = MAX_WORKERS;
 const ERROR = MAX_WORKERS + 1;
 
+/**
+ * The most threads the pool runs: one control slot per worker, plus the calling thread. A
+ * count beyond it is refused rather than clamped: it is a typo or a misunderstanding (asked
+ * for a million, a data-parallel trainer would start a million workers, each with a copy of
+ * the model), and the user should hear so. More threads than cores is allowed (a run is
+ * deterministic for a thread count, so one may repeat another machine's run), just slower.
+ */
+export const MAX_THREADS = MAX_WORKERS + 1;
+
+/**
+ * A thread count written as text (DUET_THREADS, a --threads flag): a whole number in
+ * [1, MAX_THREADS], else a TensorError naming `source` and the range.
+ */
+export function parseThreadCount(text: string, source: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_THREADS)) {
+    throw new TensorError("threads", `${source} must be an integer in [1, ${MAX_THREADS}] (the pool's ${MAX_WORKERS} workers and the calling thread), got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
 type WorkerLike = { postMessage(message: unknown): void; unref(): void; terminate(): Promise<number> };
 
 interface Pool {
@@ -116,18 +137,14 @@ export function getNumThreads(): number {
   if (!bits || !bits.isMainThread || typeof SharedArrayBuffer === "undefined") return 1;
   if (requestedThreads !== null) return requestedThreads;
   const fromEnv = bits.env["DUET_THREADS"];
-  if (fromEnv !== undefined && fromEnv !== "") {
-    const n = Number(fromEnv);
-    if (!Number.isInteger(n) || n < 1) throw new TensorError("getNumThreads", `DUET_THREADS must be a positive integer, got "${fromEnv}"`);
-    return Math.min(n, MAX_WORKERS + 1);
-  }
-  return Math.max(1, Math.min(bits.cores, MAX_WORKERS + 1));
+  if (fromEnv !== undefined && fromEnv !== "") return parseThreadCount(fromEnv, "DUET_THREADS");
+  return Math.max(1, Math.min(bits.cores, MAX_THREADS));
 }
 
 /** Sets the thread count for heavy kernels (1 = no workers). */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS + 1) {
-    throw new TensorError("setNumThreads", `n must be an integer in [1, ${MAX_WORKERS + 1}], got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new TensorError("setNumThreads", `n must be an integer in [1, ${MAX_THREADS}], got ${n}`);
   }
   requestedThreads = n;
   setShareLargeBuffers(n > 1);
