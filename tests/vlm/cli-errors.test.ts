@@ -42,7 +42,9 @@ const badTokenizerInput = work.write("inputs.json", '{"a": 1}');
 const CASES: [string, string[], RegExp][] = [
   ["an unknown command", ["fly"], /unknown command "fly"/],
   ["no checkpoint", ["embed", "--text", "x"], /--checkpoint is required/],
-  ["an unknown flag", ["embed", "--checkpoint", VIT_GELU, "--colour", "red"], /Unknown option '--colour'/],
+  ["an unknown flag", ["embed", "--checkpoint", VIT_GELU, "--colour", "red"], /unknown flag --colour/],
+  ["a mistyped flag", ["embed", "--checkpoint", VIT_GELU, "--txt", "red"], /unknown flag --txt; did you mean --text\?/],
+  ["a value flag given twice", ["embed", "--checkpoint", VIT_GELU, "--checkpoint", VIT_GELU, "--text", "x"], /--checkpoint given twice/],
   ["a flag without its value", ["embed", "--checkpoint"], /--checkpoint/],
   ["a stray argument", ["embed", "--checkpoint", VIT_GELU, "extra"], /extra/],
   ["nothing to embed", ["embed", "--checkpoint", VIT_GELU], /at least one --image P or --text S/],

@@ -2,6 +2,7 @@
  * Fuzzing the manifest parsers with random bytes and with mutated valid manifests (fixed
  * seeds, thousands of runs): a parse either returns records or throws a DataError — never a
  * TypeError, a RangeError or csv-parse's own error. Records that come back are well formed.
+ * JSON nested to any depth is refused the same way.
  */
 
 import fc from "fast-check";
@@ -86,6 +87,26 @@ describe("manifest parsers under fuzzing", () => {
         parseAll(new TextEncoder().encode(mutate(text, mutations as [string, number, string][]))),
       ),
       { seed: 99, numRuns: 2000 },
+    );
+  });
+});
+
+describe("limits", () => {
+  it("JSON Lines nested to any depth (up to 200,000): a DataError, never a stack overflow", () => {
+    const nested = (depth: number, open: string) => `${open.repeat(depth)}${open === "[" ? "" : "1"}${(open === "[" ? "]" : "}").repeat(depth)}`;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200_000 }), fc.constantFrom("[", '{"a":'), fc.constantFrom("image", "text", "line"), (depth, open, where) => {
+        const value = nested(depth, open);
+        const line = where === "line" ? value : where === "image" ? `{"image": ${value}, "text": "a"}` : `{"image": "a.png", "text": ${value}}`;
+        let error: unknown;
+        try {
+          parseCaptions(`${line}\n`, { file: "deep.jsonl", baseDir: "/data", format: "jsonl", checkFiles: false });
+        } catch (e) {
+          error = e;
+        }
+        expect(error, `depth ${depth} in ${where}`).toBeInstanceOf(DataError);
+      }),
+      { seed: 2025, numRuns: 40 },
     );
   });
 });

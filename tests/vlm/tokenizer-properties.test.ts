@@ -4,11 +4,14 @@
  *   - decode(encode(x)) is the cleaned text's pre-tokens, each followed by a space
  *   - tokenize rows are [sot, ...encode(x), eot] cut to the context length with eot kept last,
  *     then zeros; eot is the largest id, so argmax pooling lands on it
+ *   - limits: a tokenizer.json is read exactly when its context_length is in [1, 4096] and it
+ *     nests at most 64 levels (any depth up to 200,000 is a clean TokenizerFileError)
  */
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SPECIAL_TOKENS, cleanText, clipTokenizer } from "../../packages/vlm/src/tokenizer/index.js";
+import { BpeTokenizer, SPECIAL_TOKENS, TokenizerFileError, cleanText, clipTokenizer, parseTokenizerJson, tokenizerToJson } from "../../packages/vlm/src/tokenizer/index.js";
+import { MAX_CONTEXT_LENGTH } from "../../packages/vlm/src/tokenizer/tokenizer-json.js";
 import { preTokenize, preTokenizer } from "../../packages/vlm/src/tokenizer/pretokenize.js";
 
 const tok = clipTokenizer();
@@ -74,6 +77,47 @@ describe("CLIP tokenizer: laws", () => {
         expect(again).toEqual(first);
       }),
       { seed: 5104, numRuns: 100 },
+    );
+  });
+});
+
+describe("tokenizer.json: limits", () => {
+  const base = tokenizerToJson(new BpeTokenizer([["a", "b</w>"]], { contextLength: 77 }));
+
+  it("context_length is accepted exactly in [1, MAX_CONTEXT_LENGTH], and tokenize gives rows that long", () => {
+    const context = fc.oneof(fc.integer({ min: -2, max: MAX_CONTEXT_LENGTH + 2 }), fc.constantFrom(MAX_CONTEXT_LENGTH, MAX_CONTEXT_LENGTH + 1, 1e9, 2 ** 53, 1.5, -0));
+    fc.assert(
+      fc.property(context, unicodeText, (contextLength, text) => {
+        const valid = Number.isInteger(contextLength) && contextLength >= 1 && contextLength <= MAX_CONTEXT_LENGTH;
+        let tokenizer: BpeTokenizer | null = null;
+        try {
+          tokenizer = parseTokenizerJson(JSON.stringify({ ...base, context_length: contextLength }), "fuzz.json");
+        } catch (error) {
+          if (!(error instanceof TokenizerFileError)) throw error;
+          expect(error.message).toMatch(/context_length/);
+        }
+        expect(tokenizer !== null, `context_length ${contextLength}`).toBe(valid);
+        if (tokenizer !== null && contextLength >= 2) expect(tokenizer.tokenize([text]).shape).toEqual([1, contextLength]);
+      }),
+      { seed: 5105, numRuns: 200 },
+    );
+  });
+
+  it("a value nested to any depth (up to 200,000) is a TokenizerFileError past 64 levels, never a stack overflow", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 0, max: 200_000 })), fc.constantFrom(...Object.keys(base), "extra"), (depth, key) => {
+        const text = JSON.stringify({ ...base, [key]: "HERE" }).replace('"HERE"', `${"[".repeat(depth)}${"]".repeat(depth)}`);
+        let message = "";
+        try {
+          parseTokenizerJson(text, "fuzz.json");
+        } catch (error) {
+          if (!(error instanceof TokenizerFileError)) throw error;
+          message = error.message;
+        }
+        expect(message, `depth ${depth} at ${key}`).not.toBe(""); // an array where any key is, or an unknown key: always refused
+        if (depth >= 64) expect(message).toMatch(/nested deeper than 64 levels/);
+      }),
+      { seed: 5106, numRuns: 80 },
     );
   });
 });

@@ -29,9 +29,27 @@ export function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, "; ").trim();
 }
 
-/** The line to print for an error, with the `duet` prefix a user can grep for. */
+/**
+ * Characters a terminal acts on rather than shows: C0 and C1 controls (an escape sequence can
+ * move the cursor, retitle the window or clear the screen), DEL, the line and paragraph
+ * separators, and the bidirectional overrides and isolates (which can make a name read as
+ * another). Error messages quote paths and bytes of bad files, so any of these may arrive.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { "\t": "\\t", "\r": "\\r", "\n": "\\n" };
+
+/** `message` with every UNPRINTABLE character written as an escape: \x1b, \r, \u202e. */
+export function escapeControl(message: string): string {
+  return message.replace(UNPRINTABLE, (c) => {
+    const code = c.charCodeAt(0);
+    return NAMED_ESCAPES[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`);
+  });
+}
+
+/** The line to print for an error, with the `duet` prefix a user can grep for; one line, every control character escaped. */
 export function describeError(error: unknown): string {
-  if (error instanceof UsageError) return oneLine(error.message);
+  if (error instanceof UsageError) return escapeControl(oneLine(error.message));
   const message = error instanceof Error ? error.message : String(error);
-  return `duet: ${oneLine(message)}`;
+  return escapeControl(`duet: ${oneLine(message)}`);
 }

@@ -1,16 +1,18 @@
 /**
  * What several commands read: a checkpoint (a Duet or an open_clip folder), images preprocessed
- * as that checkpoint asks, and the `--data` argument, which names a manifest or the embedded
- * OpenMoji dataset (`openmoji`, `openmoji:test`, ...).
+ * as that checkpoint asks, the `--data` argument, which names a manifest or the embedded
+ * OpenMoji dataset (`openmoji`, `openmoji:test`, ...), and prompt templates (`--templates`).
  */
 
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
+import { readRegularFile } from "@duet/nn/node";
 import { stack, type Tensor } from "@duet/tensor";
 import { readImage } from "../image/index.js";
 import { loadCheckpoint, type LoadedCheckpoint } from "../model/index.js";
-import type { SplitName } from "../data/index.js";
-import { UsageError } from "./args.js";
+import { readTemplates, type SplitName } from "../data/index.js";
+import { isTemplateSetName, TEMPLATE_SETS, type TemplateSetName } from "../data/prompt-template.js";
+import { existingFile, UsageError } from "./args.js";
 
 /** Loads `--checkpoint`: a missing folder is a usage error; a broken one a ModelError (both exit 2). */
 export function openCheckpoint(command: string, path: string): LoadedCheckpoint {
@@ -67,4 +69,38 @@ export function dataSpec(command: string, value: string, defaultSplit: SplitName
     throw new UsageError(`duet ${command}: --data ${value}: the OpenMoji split must be train, val, test or all, got "${split}"`);
   }
   return { kind: "openmoji", split };
+}
+
+/** Prompt templates and what to call them in output: a set's name, or the file they came from. */
+export interface Templates {
+  name: string;
+  templates: readonly string[];
+}
+
+/** `--templates`: a set's name (photo, emoji: ../data/prompt-template.ts) or a file, one a line or a JSON array. */
+export function templatesFlag(command: string, value: string): Templates {
+  if (isTemplateSetName(value)) return { name: value, templates: TEMPLATE_SETS[value] };
+  return { name: value, templates: readTemplates(existingFile(command, "templates", value)) };
+}
+
+/** The data options that are emoji drawings (DESIGN §5's dataset ids). */
+const EMOJI_DATA = ["openmoji", "noto", "fluent", "emoji"];
+
+/**
+ * The kind of data a checkpoint was trained on, when its folder says so: a Duet training
+ * checkpoint's train_state.json names the run's data (an OpenMoji split or emoji style means
+ * emoji). Anything else — an open_clip folder, an exported model, a file that cannot be read —
+ * is taken for photos, open_clip's kind.
+ */
+export function trainedOn(checkpointDir: string): TemplateSetName {
+  let config: { data?: unknown; dataSpec?: unknown } | undefined;
+  try {
+    config = (JSON.parse(readRegularFile(join(checkpointDir, "train_state.json")).toString("utf8")) as { config?: typeof config }).config;
+  } catch {
+    return "photo";
+  }
+  // the saved data option ({kind: "openmoji", split}), or its description ("OpenMoji train (3564 emojis at 32px)")
+  const kind = (config?.dataSpec as { kind?: unknown } | null | undefined)?.kind;
+  const emoji = (typeof kind === "string" && EMOJI_DATA.includes(kind)) || (typeof config?.data === "string" && /^(OpenMoji|Noto|Fluent) /.test(config.data));
+  return emoji ? "emoji" : "photo";
 }

@@ -11,7 +11,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { shutdownThreads } from "@duet/tensor";
-import { UsageError, type Command } from "./args.js";
+import { checkThreadEnvironment, UsageError, type Command } from "./args.js";
 import { classifyCommand } from "./commands/classify.js";
 import { demoCommand } from "./commands/demo.js";
 import { embedCommand } from "./commands/embed.js";
@@ -60,6 +60,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (command === undefined) throw new UsageError(`duet: unknown command "${name}"; run "duet --help" for the list`);
+    checkThreadEnvironment();
     return await command.run(rest, io);
   } catch (error) {
     io.err(describeError(error));

@@ -9,7 +9,7 @@ import { DataError, type DataLocation } from "./errors.js";
 import { parseJsonLine, readTextFile } from "./manifest-common.js";
 
 // the templates themselves, which the browser shares without this file's readers
-export { DEFAULT_TEMPLATES, fillTemplate } from "./prompt-template.js";
+export { DEFAULT_TEMPLATES, EMOJI_TEMPLATES, fillTemplate, isTemplateSetName, PHOTO_TEMPLATES, TEMPLATE_SETS, type TemplateSetName } from "./prompt-template.js";
 
 /** Reads a list of class names. */
 export function readClassnames(path: string): string[] {

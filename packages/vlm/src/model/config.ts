@@ -21,7 +21,9 @@
  * `duet.image_tower` is "vit", `duet.projection` is "linear" and `duet.text_pool` is null.
  */
 
+import { jsonDepthProblem } from "../data/json-depth.js";
 import { CLIP_MEAN, CLIP_STD } from "../image/normalize.js";
+import { MAX_CONTEXT_LENGTH, MAX_IMAGE_SIZE, modelSizeProblem } from "./config-limits.js";
 import { ConfigReader } from "./config-reader.js";
 import { ModelError } from "./errors.js";
 
@@ -163,6 +165,7 @@ function visionConfig(r: ConfigReader, imageTower: "vit" | "cnn"): VisionConfig 
   r.rejectUnknown();
   if (!(cfg.mlp_ratio > 0)) r.fail("mlp_ratio", `must be positive, got ${cfg.mlp_ratio}`);
   if (!(cfg.patch_dropout >= 0 && cfg.patch_dropout < 1)) r.fail("patch_dropout", `must be in [0, 1), got ${cfg.patch_dropout}`);
+  if (cfg.image_size > MAX_IMAGE_SIZE) r.fail("image_size", `must be at most ${MAX_IMAGE_SIZE} (config-limits.ts), got ${cfg.image_size}`);
   if (vit) {
     if (cfg.width % cfg.head_width !== 0) r.fail("width", `(${cfg.width}) must be a multiple of head_width (${cfg.head_width}): heads = width / head_width`);
     if (cfg.patch_size > cfg.image_size) r.fail("patch_size", `(${cfg.patch_size}) is larger than image_size (${cfg.image_size})`);
@@ -199,6 +202,7 @@ function textConfig(r: ConfigReader, embedDim: number): TextConfig {
   r.rejectUnknown();
   if (!(cfg.mlp_ratio > 0)) r.fail("mlp_ratio", `must be positive, got ${cfg.mlp_ratio}`);
   if (cfg.width % cfg.heads !== 0) r.fail("width", `(${cfg.width}) must be a multiple of heads (${cfg.heads})`);
+  if (cfg.context_length > MAX_CONTEXT_LENGTH) r.fail("context_length", `must be at most ${MAX_CONTEXT_LENGTH} (the attention of a text is context² a head), got ${cfg.context_length}`);
   if (cfg.proj_type === "none" && cfg.width !== embedDim) r.fail("proj_type", `"none" needs text width (${cfg.width}) = embed_dim (${embedDim}), since nothing projects it`);
   return cfg;
 }
@@ -220,6 +224,7 @@ function preprocessConfig(r: ConfigReader, imageSize: number): PreprocessConfig 
   r.ignore("fill_color");
   r.rejectUnknown();
   if (cfg.std.some((s) => !(s > 0))) r.fail("std", `must be positive, got ${JSON.stringify(cfg.std)}`);
+  if (cfg.size > MAX_IMAGE_SIZE) r.fail("size", `must be at most ${MAX_IMAGE_SIZE} (config-limits.ts), got ${cfg.size}`);
   return cfg;
 }
 
@@ -258,9 +263,17 @@ export interface ParseConfigOptions {
   preprocessCfg?: unknown;
 }
 
-/** Checks a model config JSON object and fills every default. */
+/**
+ * Checks a model config JSON object and fills every default; refuses a config nested too deep
+ * to walk or describing a model too big to build (config-limits.ts) before anything is allocated.
+ */
 export function parseModelConfig(json: unknown, options: ParseConfigOptions = {}): ModelConfig {
-  const r = ConfigReader.of(options.op ?? "parseModelConfig", options.source, json);
+  const op = options.op ?? "parseModelConfig";
+  for (const [what, value] of [["the config", json], ["preprocess_cfg", options.preprocessCfg]] as const) {
+    const tooDeep = jsonDepthProblem(value);
+    if (tooDeep !== null) throw new ModelError(op, `${what} is ${tooDeep}`, options.source);
+  }
+  const r = ConfigReader.of(op, options.source, json);
   r.onlyDefault("custom_text", isFalse, "CustomTextCLIP (text.* names); Duet uses CLIP's layout");
   r.onlyDefault("multimodal_cfg", isNullish, "CoCa's multimodal decoder");
   r.ignore("cast_dtype", "output_dict");
@@ -280,6 +293,8 @@ export function parseModelConfig(json: unknown, options: ParseConfigOptions = {}
     duet: duetConfig(duetReader, vision.image_size, initLogitBias !== null, options.preprocessCfg),
   };
   r.rejectUnknown();
+  const tooBig = modelSizeProblem(config);
+  if (tooBig !== null) throw new ModelError(op, tooBig, options.source);
   return config;
 }
 

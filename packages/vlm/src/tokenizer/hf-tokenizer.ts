@@ -33,7 +33,8 @@
  * HF and from the JavaScript engine's here; characters assigned since Unicode 15 may split apart.
  */
 
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "@duet/nn/node";
+import { jsonDepthProblem } from "../data/json-depth.js";
 import { BpeTokenizer, END_OF_TEXT, END_OF_WORD, SPECIAL_TOKENS, START_OF_TEXT, findMergeProblem, type Merge } from "./bpe.js";
 import { preTokenizer } from "./pretokenize.js";
 import { TokenizerFileError, tokenizerFromJson, TOKENIZER_FORMAT } from "./index.js";
@@ -232,10 +233,12 @@ function checkPostProcessor(value: unknown, tokenizer: BpeTokenizer, fail: (prob
 export function loadAnyTokenizerFile(path: string, contextLength?: number): BpeTokenizer {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
+    json = JSON.parse(readRegularFile(path).toString("utf8"));
   } catch (error) {
     throw new TokenizerFileError(path, `cannot read the tokenizer file as JSON (${error instanceof Error ? error.message : String(error)})`);
   }
+  const tooDeep = jsonDepthProblem(json);
+  if (tooDeep !== null) throw new TokenizerFileError(path, `the JSON is ${tooDeep}`);
   if (isHfTokenizerJson(json)) return hfTokenizerFromJson(json, path, contextLength);
   if (object(json)?.["format"] !== TOKENIZER_FORMAT) {
     throw new TokenizerFileError(path, `neither Duet's tokenizer.json ("format": "${TOKENIZER_FORMAT}") nor a Hugging Face tokenizers file (with "model" and "version")`);

@@ -3,15 +3,16 @@
  * and its checks are tokenizer-json.ts, which the browser shares.
  */
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { readRegularFile } from "@duet/nn/node";
 import type { BpeTokenizer } from "./bpe.js";
 import { parseTokenizerJson, tokenizerToJson, TokenizerFileError } from "./tokenizer-json.js";
 
 export function loadTokenizerFile(path: string): BpeTokenizer {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path).toString("utf8");
   } catch (error) {
     throw new TokenizerFileError(path, `cannot read the tokenizer file (${error instanceof Error ? error.message : String(error)})`);
   }

@@ -22,11 +22,20 @@
  * tokenizer-file.ts puts it on disk, with node:fs.
  */
 
+import { jsonDepthProblem } from "../data/json-depth.js";
 import { BASE_VOCAB_SIZE, BpeTokenizer, SPECIAL_TOKENS, findMergeProblem, type Merge } from "./bpe.js";
 
 export const TOKENIZER_FORMAT = "duet-clip-bpe";
 export const TOKENIZER_FORMAT_VERSION = 1;
 const KEYS = ["format", "version", "special_tokens", "context_length", "vocab_size", "merges"] as const;
+
+/**
+ * The longest context a tokenizer file, a model config or `duet tokenize --context` may ask
+ * for. A row of ids is context × 4 bytes and the text tower's attention context² a head (64 MB
+ * at 4096): a billion, a typo away, would allocate gigabytes before failing. CLIP's context is
+ * 77; the longest of open_clip's text towers has 512.
+ */
+export const MAX_CONTEXT_LENGTH = 4096;
 
 /** The JSON object of a tokenizer.json. */
 export interface TokenizerJson {
@@ -67,6 +76,8 @@ export function tokenizerFromJson(json: unknown, source: string): BpeTokenizer {
   const fail = (problem: string): never => {
     throw new TokenizerFileError(source, problem);
   };
+  const tooDeep = jsonDepthProblem(json);
+  if (tooDeep !== null) fail(`the JSON is ${tooDeep}`);
   if (typeof json !== "object" || json === null || Array.isArray(json)) fail(`expected a JSON object, got ${show(json)}`);
   const record = json as Record<string, unknown>;
   for (const key of KEYS) if (!Object.hasOwn(record, key)) fail(`missing key "${key}"`);
@@ -81,6 +92,7 @@ export function tokenizerFromJson(json: unknown, source: string): BpeTokenizer {
   if (typeof contextLength !== "number" || !Number.isInteger(contextLength) || contextLength < 1) {
     fail(`"context_length" must be a positive integer, got ${show(contextLength)}`);
   }
+  if ((contextLength as number) > MAX_CONTEXT_LENGTH) fail(`"context_length" must be at most ${MAX_CONTEXT_LENGTH} (a text's attention is context² a head), got ${show(contextLength)}`);
   const lines = record.merges;
   if (!Array.isArray(lines)) fail(`"merges" must be an array of strings, got ${show(lines)}`);
   const merges: Merge[] = (lines as unknown[]).map((line, i) => {

@@ -8,6 +8,7 @@
  */
 
 import { concat, getNumThreads, matmul, poolStats, softmax, stack, startBrowserPool, type Tensor } from "@duet/tensor";
+import { EMOJI_TEMPLATES } from "../../data/prompt-template.js";
 import { embedImages, embedTexts } from "../../eval/embed.js";
 import { buildZeroShotClassifier, zeroShotLogits } from "../../eval/zero-shot.js";
 import { rgbImage, type RgbImage } from "../../image/image.js";
@@ -216,7 +217,7 @@ const handlers: { [M in MethodName]: (params: Parameters<EngineMethods[M]>[0]) =
     const prompts = templates.map((t) => t.trim()).filter((t) => t.length > 0);
     const decoded = typeof image === "string" ? await fetchImage(image) : await decodeImageBlob(image, "the dropped image");
     const features = embedImages(c.model, stack([c.preprocessImage(decoded)]));
-    const classifier = buildZeroShotClassifier(c.model, (texts) => tokenize(c, texts), clean, prompts.length > 0 ? prompts : ["{}"]);
+    const classifier = buildZeroShotClassifier(c.model, (texts) => tokenize(c, texts), clean, prompts.length > 0 ? prompts : EMOJI_TEMPLATES);
     const scale = Math.exp(c.model.logitScale.value.contiguousData()[0]!);
     const probabilities = softmax(zeroShotLogits(features, classifier, scale), -1).contiguousData();
     return clean.map((label, i) => ({ label, probability: probabilities[i]! })).sort((a, b) => b.probability - a.probability);

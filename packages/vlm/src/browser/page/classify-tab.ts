@@ -5,7 +5,7 @@
  * zero-shot classifier), softmax of exp(logit_scale) · cosine.
  */
 
-import { ZERO_SHOT_TEMPLATES } from "../../data/openmoji/classes.js";
+import { EMOJI_TEMPLATES } from "../../data/prompt-template.js";
 import type { EngineClient } from "./engine-client.js";
 import { byId, el, setStatus } from "./dom.js";
 
@@ -17,7 +17,8 @@ export class ClassifyTab {
 
   constructor(private readonly client: EngineClient) {
     byId<HTMLTextAreaElement>("labels").value = DEFAULT_LABELS.join("\n");
-    byId<HTMLTextAreaElement>("templates").value = ZERO_SHOT_TEMPLATES.join("\n");
+    // the page's models see emojis: the emoji set, as `duet classify` uses for them
+    byId<HTMLTextAreaElement>("templates").value = EMOJI_TEMPLATES.join("\n");
     const zone = byId("drop-zone");
     zone.addEventListener("dragover", (event) => {
       event.preventDefault();

@@ -4,14 +4,15 @@
  * OpenMoji (`--data openmoji:test`, the demo's held-out emojis).
  */
 
-import { readClassnames, readTemplates } from "../../data/index.js";
+import { readClassnames } from "../../data/index.js";
+import { describeTemplateSets } from "../../data/prompt-template.js";
 import { captionHeldOut, checkedEncoder, classificationHeldOut, evaluateHeldOut, openMojiEvalSet, retrievalSummary, zeroShotSummary } from "../../eval/index.js";
 import { existingFile, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command, type Parsed } from "../args.js";
 import type { Io } from "../io.js";
-import { dataSpec, openCheckpoint } from "../inputs.js";
+import { dataSpec, openCheckpoint, templatesFlag } from "../inputs.js";
 import { progressFor } from "../progress.js";
 
-const ZEROSHOT_USAGE = `usage: duet eval zeroshot --checkpoint C --data D [--templates F] [--classnames F] [--json]
+const ZEROSHOT_USAGE = `usage: duet eval zeroshot --checkpoint C --data D [--templates T] [--classnames F] [--json]
 
 Zero-shot classification accuracy: every class name, through the prompt templates, becomes a
 class embedding; an image is assigned the class it is closest to (open_clip's zero-shot
@@ -22,8 +23,10 @@ number of classes) and the chance levels.
   --data D            a CSV/TSV with filepath and label columns, a folder of class
                       sub-folders, or openmoji[:train|val|test|all] (default split test;
                       classes: OpenMoji's subgroups, with emoji prompt templates)
-  --templates F       prompt templates, one a line or a JSON array, each holding {}
-                      (default "a photo of a {}."; for openmoji, the emoji templates)
+  --templates T       a template set by name, or a file of templates (one a line, or a JSON
+                      array), each holding {} for the class name; a class's embedding is the
+                      mean over its templates. Default: emoji for openmoji, else photo:
+${describeTemplateSets("                        ")}
   --classnames F      class names, one a line or a JSON array (default: the labels)
   --csv-img-key K     image path column (default filepath)
   --csv-label-key K   label column (default label)
@@ -82,7 +85,7 @@ async function runZeroShot({ values }: Parsed, io: Io): Promise<number> {
   const data = dataSpec(command, required(command, values, "data"), "test");
   const templatesPath = stringFlag(values, "templates");
   const classnamesPath = stringFlag(values, "classnames");
-  const templates = templatesPath === undefined ? undefined : readTemplates(existingFile(command, "templates", templatesPath));
+  const templates = templatesPath === undefined ? undefined : templatesFlag(command, templatesPath).templates;
   const classnames = classnamesPath === undefined ? undefined : readClassnames(existingFile(command, "classnames", classnamesPath));
   const batchSize = positiveInt(command, "batch-size", values["batch-size"], 64);
   const onProgress = progressFor(io);

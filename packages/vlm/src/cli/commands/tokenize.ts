@@ -5,8 +5,11 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { readRegularFile } from "@duet/nn/node";
+import { jsonDepthProblem } from "../../data/json-depth.js";
 import { loadAnyTokenizerFile } from "../../tokenizer/hf-tokenizer.js";
 import { clipTokenizer, DEFAULT_CONTEXT_LENGTH, type Tokenizer } from "../../tokenizer/index.js";
+import { MAX_CONTEXT_LENGTH } from "../../tokenizer/tokenizer-json.js";
 import { parse, positiveInt, UsageError, type Command } from "../args.js";
 
 const USAGE = `usage: duet tokenize [--context N] [--checkpoint C] [--input F] [--json] TEXT...
@@ -15,7 +18,7 @@ Prints the token ids of each TEXT, one row per text: <start_of_text>, the tokens
 <end_of_text>, then zeros up to the context length (a long text is cut so that
 <end_of_text> stays last). CLIP's BPE tokenizer, unless the checkpoint has its own.
 
-  --context N      context length (default: the checkpoint's, else 77)
+  --context N      context length, at most ${MAX_CONTEXT_LENGTH} (default: the checkpoint's, else 77)
   --checkpoint C   a Duet or open_clip checkpoint folder: use its tokenizer and context
   --input F        read a JSON array of strings from file F ("-" for stdin), for texts
                    no shell can pass; combined with any TEXT arguments, inputs first
@@ -31,16 +34,26 @@ export function checkpointTokenizer(dir: string, command: string): { tokenizer: 
   ] as const) {
     const path = join(dir, file);
     if (!existsSync(path)) continue;
+    let text: string;
+    try {
+      text = readRegularFile(path).toString("utf8");
+    } catch (error) {
+      throw new UsageError(`duet ${command}: ${path}: cannot read the file: ${(error as Error).message}`);
+    }
     let json: Record<string, unknown>;
     try {
-      json = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+      json = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {
       throw new UsageError(`duet ${command}: ${path} is not valid JSON: ${(error as Error).message}`);
     }
+    const tooDeep = jsonDepthProblem(json);
+    if (tooDeep !== null) throw new UsageError(`duet ${command}: ${path}: the config is ${tooDeep}`);
     const textCfg = pick(json) as Record<string, unknown> | undefined;
     const n = textCfg?.["context_length"];
     if (n !== undefined) {
-      if (!Number.isInteger(n) || (n as number) < 2) throw new UsageError(`duet ${command}: ${path}: text_cfg.context_length must be an integer >= 2, got ${JSON.stringify(n)}`);
+      if (!Number.isInteger(n) || (n as number) < 2 || (n as number) > MAX_CONTEXT_LENGTH) {
+        throw new UsageError(`duet ${command}: ${path}: text_cfg.context_length must be an integer in [2, ${MAX_CONTEXT_LENGTH}], got ${JSON.stringify(n)}`);
+      }
       contextLength = n as number;
     }
     break;
@@ -94,6 +107,9 @@ export const tokenizeCommand: Command = {
       : { tokenizer: clipTokenizer(), name: "clip", contextLength: DEFAULT_CONTEXT_LENGTH };
     const contextLength = positiveInt("tokenize", "context", values["context"], source.contextLength);
     if (contextLength < 2) throw new UsageError(`duet tokenize: --context must be at least 2 (start and end of text), got ${contextLength}`);
+    if (contextLength > MAX_CONTEXT_LENGTH) {
+      throw new UsageError(`duet tokenize: --context must be at most ${MAX_CONTEXT_LENGTH} (no text tower attends further; each row is context × 4 bytes), got ${contextLength}`);
+    }
     const texts = [...(values["input"] !== undefined ? readInputTexts(values["input"] as string) : []), ...positionals];
     if (texts.length === 0) throw new UsageError(`duet tokenize: give at least one TEXT or --input F; see duet tokenize --help`);
     const ids = source.tokenizer.tokenize(texts, contextLength);

@@ -1,7 +1,8 @@
 /** `duet train`: train a CLIP model on a dataset (trainClip, ../../train). */
 
 import { readFileSync } from "node:fs";
-import type { ModelConfigJson } from "../../model/index.js";
+import { jsonDepthProblem } from "../../data/json-depth.js";
+import { parseModelConfig, type ModelConfigJson } from "../../model/index.js";
 import { describeEval, isPresetName, PRESET_NAMES, type TrainClipOptions, type TrainDataOption, type ValDataOption } from "../../train/index.js";
 import { existingFile, existingFolder, nonNegativeInt, numberIn, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command } from "../args.js";
 import { dataSpec } from "../inputs.js";
@@ -59,8 +60,13 @@ function modelOption(value: string): TrainClipOptions["model"] {
     throw new UsageError(`duet train: --model ${path} is not valid JSON: ${(error as Error).message}`);
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) throw new UsageError(`duet train: --model ${path} must hold a JSON object`);
+  const tooDeep = jsonDepthProblem(json);
+  if (tooDeep !== null) throw new UsageError(`duet train: --model ${path}: the config is ${tooDeep}`);
   const object = json as Record<string, unknown>;
-  return (object["model_cfg"] ?? object) as ModelConfigJson;
+  const config = (object["model_cfg"] ?? object) as ModelConfigJson;
+  // checked here so an error names the file (and a model too big to build is refused before the data loads)
+  parseModelConfig(config, { op: "duet train --model", source: path });
+  return config;
 }
 
 export const trainCommand: Command = {

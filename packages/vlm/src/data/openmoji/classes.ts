@@ -4,10 +4,11 @@
  * subgroup tests whether the model learned the concept from annotations and tags alone.
  */
 
+import { EMOJI_TEMPLATES } from "../prompt-template.js";
 import type { OpenMojiItem } from "./metadata.js";
 
-/** Prompts for the class names, CLIP style. */
-export const ZERO_SHOT_TEMPLATES: readonly string[] = ["an emoji of {}.", "an emoji of a {}.", "a {} emoji.", "an icon of {}.", "{}"];
+/** Prompts for the class names: the emoji set, which every zero-shot on emoji data shares (../prompt-template.ts). */
+export const ZERO_SHOT_TEMPLATES: readonly string[] = EMOJI_TEMPLATES;
 
 /** "animal-mammal" -> "animal mammal". */
 export function subgroupWords(subgroup: string): string {
