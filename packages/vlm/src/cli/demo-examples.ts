@@ -10,7 +10,7 @@ import { matmul, softmax, type Tensor } from "@duet/tensor";
 import { rasterizeOpenMoji } from "../data/index.js";
 import { rgbImage } from "../image/index.js";
 import { pngDataUri } from "../report/png.js";
-import type { RetrievalExample, ReportData, ZeroShotExample } from "../report/report.js";
+import type { RetrievalExample, TestReport, ZeroShotExample } from "../report/report.js";
 import type { OpenMojiEvalSet } from "../eval/index.js";
 
 const DISPLAY_SIZE = 64;
@@ -28,7 +28,7 @@ function rowsOf(t: Tensor): number[][] {
 }
 
 export interface ReportExamples {
-  similarity: ReportData["similarity"];
+  similarity: TestReport["similarity"];
   zeroShotExamples: ZeroShotExample[];
   retrievalExamples: RetrievalExample[];
 }
@@ -69,7 +69,7 @@ export async function buildExamples(set: OpenMojiEvalSet, evaluation: ExampleFea
   const bytes = DISPLAY_SIZE * DISPLAY_SIZE * 3;
   const uri = new Map(shown.map((k, i) => [k, pngDataUri(rgbImage(DISPLAY_SIZE, DISPLAY_SIZE, pixels.subarray(i * bytes, (i + 1) * bytes)))]));
 
-  const similarity: ReportData["similarity"] = {
+  const similarity: TestReport["similarity"] = {
     images: similarityRows.map((k) => uri.get(k)!),
     captions: similarityRows.map((k) => set.captions[k]!),
     matrix: similarityRows.map((i) => similarityRows.map((j) => dot(imageRows[i]!, textRows[j]!))),

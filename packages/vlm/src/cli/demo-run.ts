@@ -19,6 +19,7 @@ import { loadOpenMoji, openMojiItems, openMojiVersion, OPENMOJI_ATTRIBUTION_HTML
 import { loadCheckpoint, modelConfigToJson } from "../model/index.js";
 import { readReferenceRun } from "../report/reference.js";
 import { renderReport, type HeadlineMetrics } from "../report/report.js";
+import { readRunFolder } from "../report/run-folder.js";
 import { getPreset } from "../train/index.js";
 import { buildExamples } from "./demo-examples.js";
 import { chanceRecall, checkedEncoder, evaluateHeldOut, openMojiEvalSet, retrievalSummary, zeroShotSummary } from "../eval/index.js";
@@ -76,7 +77,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Record<stri
   const steps = options.steps ?? preset.training.steps;
   const warmup = options.steps === undefined ? undefined : Math.min(steps - 1, Math.round((steps * preset.training.warmup) / preset.training.steps));
   const batchSize = Math.min(options.batchSize ?? preset.training.batchSize, split.train);
-  const { result, steps: stepLog, evals } = await trainWithProgress(
+  const { result, steps: stepLog } = await trainWithProgress(
     {
       outDir: options.outDir,
       model: "demo",
@@ -149,26 +150,18 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Record<stri
     machine,
     reference: reference === undefined ? null : { path: reference.path, metrics: reference.metrics, wall_time_s: reference.wallTimeSeconds ?? null },
   };
+  // the report of any run folder (report/run-folder.ts, as duet report reads it), plus the test split
   const html = renderReport({
+    ...readRunFolder(options.outDir),
     title: "Duet demo: a CLIP-style model trained on OpenMoji",
     generatedAt: new Date().toISOString(),
+    generator: "duet demo",
     dataset: `OpenMoji ${openMojiVersion()}`,
-    split,
     wallTime: { ...wall, total: (performance.now() - started) / 1000 }, // the report's own writing is not counted in it
-    metrics: headline,
-    reference,
-    referencePath: options.referencePath,
-    steps: stepLog.filter((s) => !s.skipped).map((s) => ({ step: s.step, loss: s.loss, lr: s.lr, logitScale: s.logit_scale })),
-    evals: evals.map((e) => ({
-      step: e.step,
-      metrics: { "zero-shot top-1": e.zeroshot_top1 ?? NaN, "zero-shot top-5": e.zeroshot_top5 ?? NaN, "text→image R@5": e["text_to_image_R@5"] ?? NaN, "image→text R@5": e["image_to_text_R@5"] ?? NaN },
-    })),
-    modelConfig,
     trainConfig,
     machine,
-    zeroShotTemplates: ZERO_SHOT_TEMPLATES,
+    test: { split, metrics: headline, reference, referencePath: options.referencePath, zeroShotTemplates: ZERO_SHOT_TEMPLATES, ...examples },
     attributionHtml: OPENMOJI_ATTRIBUTION_HTML,
-    ...examples,
   });
   writeFileAtomic(join(options.outDir, "report.html"), html);
   phase("report", t);

@@ -19,6 +19,7 @@ import { evalCommand } from "./commands/eval.js";
 import { exportCommand } from "./commands/export.js";
 import { exportDataCommand } from "./commands/export-data.js";
 import { indexCommand } from "./commands/index-command.js";
+import { reportCommand } from "./commands/report.js";
 import { searchCommand } from "./commands/search.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokenizeCommand } from "./commands/tokenize.js";
@@ -29,6 +30,7 @@ import { processIo, type Io } from "./io.js";
 export const COMMANDS: Readonly<Record<string, Command>> = {
   demo: demoCommand,
   train: trainCommand,
+  report: reportCommand,
   eval: evalCommand,
   embed: embedCommand,
   classify: classifyCommand,

@@ -1,8 +1,10 @@
-/** The demo's report: a self-contained report.html (inline CSS, SVG charts, data: URI images). */
+/** The report of a training run (`duet report`, `duet demo`): a self-contained report.html (inline CSS, SVG charts, data: URI images). */
 
-export { renderReport, REPORT_SECTIONS, type EvalPoint, type HeadlineMetrics, type ReportData, type RetrievalExample, type StepPoint, type ZeroShotExample } from "./report.js";
+export { renderReport, REPORT_SECTIONS, RUN_SECTIONS, type EvalPoint, type HeadlineMetrics, type ReportData, type RetrievalExample, type StepPoint, type TestReport, type ZeroShotExample } from "./report.js";
+export { isRunFolder, readRunFolder } from "./run-folder.js";
+export { EVAL_LABELS, scheduleJumps } from "./run-charts.js";
 export { readReferenceRun, REFERENCE_METRICS, type ReferenceMetric, type ReferenceRun } from "./reference.js";
-export { lineChart, niceTicks, smooth, type LineChartOptions, type Series } from "./line-chart.js";
+export { averageWindow, lineChart, movingAverage, niceTicks, type LineChartOptions, type Mark, type Series } from "./line-chart.js";
 export { similarityHeatmap, viridis } from "./heatmap.js";
 export { pngBytes, pngDataUri } from "./png.js";
 export { escapeHtml, formatNumber, formatPercent } from "./html.js";

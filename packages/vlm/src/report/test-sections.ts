@@ -1,0 +1,113 @@
+/**
+ * The sections of a report that only `duet demo` has: it evaluates its checkpoint on
+ * OpenMoji's held-out test split, so it can show the test numbers beside chance and the
+ * PyTorch reference, the similarity matrix of a test batch, zero-shot predictions and
+ * text→image searches.
+ */
+
+import { similarityHeatmap } from "./heatmap.js";
+import { escapeHtml, formatPercent } from "./html.js";
+import { REFERENCE_METRICS, type ReferenceMetric, type ReferenceRun } from "./reference.js";
+
+/** The test-split numbers of the report (metrics.json holds the same). */
+export interface HeadlineMetrics {
+  zeroshot: { top1: number; top5: number; chance_top1: number; chance_top5: number; n: number; classes: number };
+  retrieval: Record<Exclude<ReferenceMetric, "zeroshot_top1" | "zeroshot_top5"> | "chance_R@1" | "chance_R@5" | "chance_R@10", number> & { n_images: number; n_texts: number };
+}
+
+export interface ZeroShotExample {
+  image: string;
+  annotation: string;
+  truth: string;
+  top: readonly { label: string; probability: number }[];
+}
+
+export interface RetrievalExample {
+  query: string;
+  /** The rank (1-based) of the image the query describes. */
+  truthRank: number;
+  results: readonly { image: string; annotation: string; score: number; correct: boolean }[];
+}
+
+/** What the demo adds to a run's report. */
+export interface TestReport {
+  split: { train: number; val: number; test: number };
+  metrics: HeadlineMetrics;
+  reference: ReferenceRun | undefined;
+  /** Where the reference was looked for, to tell the reader how to produce it. */
+  referencePath: string;
+  similarity: { images: readonly string[]; captions: readonly string[]; matrix: readonly (readonly number[])[] } | undefined;
+  zeroShotExamples: readonly ZeroShotExample[];
+  retrievalExamples: readonly RetrievalExample[];
+  zeroShotTemplates: readonly string[];
+}
+
+export function seconds(s: number | undefined): string {
+  if (s === undefined || !Number.isFinite(s)) return "–";
+  return s < 90 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+const METRIC_LABELS: Record<ReferenceMetric, string> = {
+  zeroshot_top1: "zero-shot top-1",
+  zeroshot_top5: "zero-shot top-5",
+  "text_to_image_R@1": "text→image R@1",
+  "text_to_image_R@5": "text→image R@5",
+  "text_to_image_R@10": "text→image R@10",
+  "image_to_text_R@1": "image→text R@1",
+  "image_to_text_R@5": "image→text R@5",
+  "image_to_text_R@10": "image→text R@10",
+};
+
+/** Duet's value and the chance level of each metric of the table. */
+function duetAndChance(m: HeadlineMetrics, name: ReferenceMetric): [number, number] {
+  if (name === "zeroshot_top1") return [m.zeroshot.top1, m.zeroshot.chance_top1];
+  if (name === "zeroshot_top5") return [m.zeroshot.top5, m.zeroshot.chance_top5];
+  const k = name.slice(name.indexOf("@") + 1) as "1" | "5" | "10";
+  return [m.retrieval[name as Exclude<ReferenceMetric, "zeroshot_top1" | "zeroshot_top5">], m.retrieval[`chance_R@${k}`]];
+}
+
+export function metricsTable(test: TestReport, totalSeconds: number | undefined): string {
+  const ref = test.reference;
+  const rows = REFERENCE_METRICS.map((name) => {
+    const [duet, chance] = duetAndChance(test.metrics, name);
+    const refValue = ref?.metrics[name];
+    const refCell = ref === undefined ? `<td class="muted">not run</td>` : `<td>${refValue === undefined ? "–" : formatPercent(refValue)}</td>`;
+    return `<tr><td>${METRIC_LABELS[name]}</td><td><b>${formatPercent(duet)}</b></td>${refCell}<td class="muted">${formatPercent(chance)}</td><td>${(duet / chance).toFixed(1)}×</td></tr>`;
+  });
+  const wall = `<tr><td>wall time (total)</td><td>${seconds(totalSeconds)}</td><td${ref === undefined ? ' class="muted">not run' : `>${seconds(ref.wallTimeSeconds)}`}</td><td></td><td></td></tr>`;
+  const z = test.metrics.zeroshot;
+  const r = test.metrics.retrieval;
+  return `<p>On the held-out <b>test split</b>: ${z.n} emojis never seen in training (nor in another skin tone). Zero-shot: each image is assigned one of ${z.classes} OpenMoji subgroups (“animal mammal”, “face smiling”, …), words no training caption was built from, through ${test.zeroShotTemplates.length} prompt templates. Retrieval: each emoji's caption is its annotation; ${r.n_texts} texts against ${r.n_images} images.</p>
+<table><thead><tr><th>metric</th><th>Duet</th><th>PyTorch reference</th><th>chance</th><th>Duet / chance</th></tr></thead>
+<tbody>${rows.join("")}${wall}</tbody></table>`;
+}
+
+export function referenceSection(test: TestReport): string {
+  const ref = test.reference;
+  if (ref === undefined) {
+    return `<p class="muted">PyTorch reference: <b>not run</b>. The reference trains the same config (same split, captions, steps, batch and schedule) with open_clip and PyTorch and writes its metrics to <code>${escapeHtml(test.referencePath)}</code>; the report shows them beside Duet's when that file exists.</p>`;
+  }
+  const details = [ref.description, ref.steps !== undefined ? `${ref.steps} steps` : undefined, ref.wallTimeSeconds !== undefined ? `wall time ${seconds(ref.wallTimeSeconds)}` : undefined].filter(Boolean);
+  return `<p>PyTorch reference read from <code>${escapeHtml(ref.path)}</code>${details.length ? `: ${escapeHtml(details.join(", "))}` : ""}.</p>`;
+}
+
+export function similaritySection(test: TestReport): string {
+  if (test.similarity === undefined) return `<p class="muted">No similarity matrix (no test images).</p>`;
+  return `<p>Cosine similarity of ${test.similarity.images.length} test images (rows) and their captions (columns). Training pulls the diagonal (white outline) up and the rest down.</p>${similarityHeatmap(test.similarity)}`;
+}
+
+export function zeroShotSection(test: TestReport): string {
+  const cards = test.zeroShotExamples.map((ex) => {
+    const items = ex.top.map((t) => `<li${t.label === ex.truth ? ' class="hit"' : ""}>${escapeHtml(t.label)} <span class="muted">${formatPercent(t.probability)}</span></li>`).join("");
+    return `<div class="example"><img src="${ex.image}" alt="${escapeHtml(ex.annotation)}"><div><div><b>${escapeHtml(ex.annotation)}</b></div><div class="muted">true class: ${escapeHtml(ex.truth)}</div><ol>${items}</ol></div></div>`;
+  });
+  return `<p>Test emojis and the model's top classes (green: the true subgroup). The classifier was built from the class names and the templates ${test.zeroShotTemplates.map((t) => `<code>${escapeHtml(t)}</code>`).join(", ")}, never trained on these labels.</p><div class="examples">${cards.join("")}</div>`;
+}
+
+export function retrievalSection(test: TestReport): string {
+  const blocks = test.retrievalExamples.map((ex) => {
+    const figures = ex.results.map((r, i) => `<figure class="${r.correct ? "correct" : ""}"><img src="${r.image}" alt="${escapeHtml(r.annotation)}"><figcaption>${i + 1}. ${escapeHtml(r.annotation)}<br><span class="muted">${r.score.toFixed(3)}</span></figcaption></figure>`).join("");
+    return `<div class="query"><div>“${escapeHtml(ex.query)}” <span class="muted">— the described emoji ranks #${ex.truthRank} of ${test.metrics.retrieval.n_images}</span></div><div class="row">${figures}</div></div>`;
+  });
+  return `<p>Text→image search over the test split: a query (an emoji's annotation), then the five closest test images (green border: the emoji the query describes).</p>${blocks.join("")}`;
+}
