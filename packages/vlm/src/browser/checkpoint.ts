@@ -14,7 +14,7 @@ import type { RgbImage } from "../image/image.js";
 import { preprocess } from "../image/preprocess.js";
 import { CLIP } from "../model/clip.js";
 import { modelConfigToJson, parseModelConfig, type ModelConfig } from "../model/config.js";
-import { configMismatches } from "../model/weights-check.js";
+import { checkFiniteWeights, configMismatches } from "../model/weights-check.js";
 import type { BpeTokenizer, Tokenizer } from "../tokenizer/bpe.js";
 import { tokenizerFromJson, tokenizerToJson } from "../tokenizer/tokenizer-json.js";
 import { clipTokenizerFromGzip } from "./clip-vocab.js";
@@ -65,6 +65,7 @@ export async function checkpointFromFiles(files: CheckpointFiles): Promise<Brows
     if ((name === "logit_scale" || name === "logit_bias") && model.hasParam(name) && tensor.size === 1) tensor = tensor.reshape(model.param(name).shape);
     state.set(name, tensor);
   }
+  checkFiniteWeights("loadCheckpoint", state, `${files.source} weights`, "a weight is not finite");
   try {
     model.loadStateDict(state, { strict: true, convertDtype: true });
   } catch (error) {

@@ -9,6 +9,7 @@ import { extname, join } from "node:path";
 import { readRegularFile } from "@duet/nn/node";
 import { stack, type Tensor } from "@duet/tensor";
 import { readImage } from "../image/index.js";
+import { restoreCheckpoint } from "../model/checkpoint.js";
 import { loadCheckpoint, type LoadedCheckpoint } from "../model/index.js";
 import { readTemplates, type SplitName } from "../data/index.js";
 import { isTemplateSetName, TEMPLATE_SETS, type TemplateSetName } from "../data/prompt-template.js";
@@ -16,7 +17,9 @@ import { existingFile, UsageError } from "./args.js";
 
 /** Loads `--checkpoint`: a missing folder is a usage error; a broken one a ModelError (both exit 2). */
 export function openCheckpoint(command: string, path: string): LoadedCheckpoint {
-  if (!existsSync(path)) throw new UsageError(`duet ${command}: --checkpoint ${path}: no such folder`);
+  // a folder that a save killed between its two renames left in .DIR.old-* is put back, and said so
+  const onRestore = (line: string) => void process.stderr.write(`duet: warning: ${line}\n`);
+  if (!existsSync(path) && !restoreCheckpoint(path, { onRestore })) throw new UsageError(`duet ${command}: --checkpoint ${path}: no such folder`);
   return loadCheckpoint(path);
 }
 

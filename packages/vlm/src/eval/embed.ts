@@ -2,6 +2,10 @@
  * Embedding many images or texts for evaluation: batch by batch, without a graph (noGrad),
  * L2-normalised, gathered into one (N, embed) Tensor. Memory holds one batch of activations
  * at a time plus the features.
+ *
+ * Features that are not finite are refused here, where every evaluation passes: a NaN feature
+ * compares false with everything, so a ranking keeps its input order and zero-shot or
+ * retrieval would report the diagonal — 100% — instead of failing.
  */
 
 import { noGrad } from "@duet/autograd";
@@ -22,12 +26,25 @@ function batches(op: string, n: number, batchSize: number): [number, number][] {
   return out;
 }
 
+/** Throws when a row of `features` (N, D) holds a NaN or Inf, naming the row. */
+function checkFinite(op: string, features: Tensor, what: string): Tensor {
+  const data = features.contiguousData();
+  const width = features.shape[1]!;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      const row = Math.floor(i / width);
+      throw new ModelError(op, `the model gives ${data[i]} features for ${what} ${row} of ${features.shape[0]}: its weights or its input hold a NaN or an Inf; nothing is evaluated on them`);
+    }
+  }
+  return features;
+}
+
 /** images (N, 3, S, S) -> normalised features (N, embed). */
 export function embedImages(model: CLIP, images: Tensor, options: EmbedOptions = {}): Tensor {
   if (images.ndim !== 4 || images.shape[0] === 0) throw new ModelError("embedImages", `images must be a non-empty (N, 3, S, S) tensor, got ${fmtShape(images.shape)}`);
   return noGrad(() => {
     const parts = batches("embedImages", images.shape[0]!, options.batchSize ?? 64).map(([a, b]) => model.encodeImage(images.slice(0, a, b), { normalize: true }).value);
-    return parts.length === 1 ? parts[0]! : concat(parts, 0);
+    return checkFinite("embedImages", parts.length === 1 ? parts[0]! : concat(parts, 0), "image");
   });
 }
 
@@ -36,7 +53,7 @@ export function embedTexts(model: CLIP, tokens: Tensor, options: EmbedOptions = 
   if (tokens.ndim !== 2 || tokens.shape[0] === 0) throw new ModelError("embedTexts", `tokens must be a non-empty int32 (M, L) tensor, got ${tokens.dtype} ${fmtShape(tokens.shape)}`);
   return noGrad(() => {
     const parts = batches("embedTexts", tokens.shape[0]!, options.batchSize ?? 256).map(([a, b]) => model.encodeText(tokens.slice(0, a, b), { normalize: true }).value);
-    return parts.length === 1 ? parts[0]! : concat(parts, 0);
+    return checkFinite("embedTexts", parts.length === 1 ? parts[0]! : concat(parts, 0), "text");
   });
 }
 

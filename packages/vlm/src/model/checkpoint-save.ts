@@ -13,6 +13,7 @@
  * with linear projections, open_clip's `CLIP(**cfg).load_state_dict(load_file(path), strict=True)`
  * accepts it (tools/make_clip_fixtures.py checks exactly that). Float tensors are stored as F32
  * by default; F16 / BF16 halve the file (values round to the nearest representable one).
+ * Weights holding a NaN or Inf are never saved (the error names the tensor).
  */
 
 import { join } from "node:path";
@@ -31,6 +32,7 @@ import {
 import type { CLIP } from "./clip.js";
 import { isOpenClipCompatible, modelConfigToJson, preprocessCfgToJson } from "./config.js";
 import { ModelError } from "./errors.js";
+import { checkFiniteWeights } from "./weights-check.js";
 
 export interface SaveCheckpointOptions {
   /** A trained BPE to save as tokenizer.json (the config then names it). Default: CLIP's BPE. */
@@ -66,8 +68,10 @@ export function saveCheckpoint(dir: string, model: CLIP, options: SaveCheckpoint
       throw new ModelError(OP, `extraFiles: ${JSON.stringify(name)} must be a plain file name other than the checkpoint's own files`, dir);
     }
   }
-  // serialise first: a bad tensor fails before any file is created
-  const weights = serializeSafetensors(model.stateDict(), { floatDtype: options.floatDtype ?? "F32", metadata: { format: "pt" } });
+  // check and serialise first: a bad tensor fails before any file is created
+  const state = model.stateDict();
+  checkFiniteWeights(OP, state, dir, "not saved, a weight is not finite");
+  const weights = serializeSafetensors(state, { floatDtype: options.floatDtype ?? "F32", metadata: { format: "pt" } });
   writeFolderAtomic(OP, dir, (tmp) => {
     if (layout === "duet") {
       writeFileDurable(join(tmp, DUET_CONFIG_FILE), json(config));

@@ -15,6 +15,11 @@
  *   4. build the model and load the state dict strictly (every key present, none extra,
  *      shapes equal). F16, BF16, F32 and F64 tensors all decode to the model's dtype.
  * A logit_scale stored 0-d for a [1] model (or the reverse) is reshaped, as open_clip does.
+ * A NaN or Inf anywhere in the weights is refused, naming the tensor (weights-check.ts).
+ *
+ * A folder missing because a save died between its two renames (atomic-folder.ts) is put
+ * back from the `.DIR.old-*` that holds it, and `onRestore` is told (by default a Node
+ * warning on stderr).
  */
 
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -27,11 +32,11 @@ import { preprocess } from "../image/preprocess.js";
 import { clipTokenizer } from "../tokenizer/clip-vocab.js";
 import type { Tokenizer } from "../tokenizer/bpe.js";
 import { HF_TOKENIZER_KWARGS, loadAnyTokenizerFile } from "../tokenizer/hf-tokenizer.js";
-import { findInterruptedSave } from "./atomic-folder.js";
+import { findInterruptedSave, restoreInterruptedSave } from "./atomic-folder.js";
 import { CLIP } from "./clip.js";
 import { parseModelConfig, type ModelConfig, type PreprocessConfig } from "./config.js";
 import { ModelError } from "./errors.js";
-import { configMismatches } from "./weights-check.js";
+import { checkFiniteWeights, configMismatches } from "./weights-check.js";
 
 export const DUET_CONFIG_FILE = "config.json";
 export const DUET_WEIGHTS_FILE = "model.safetensors";
@@ -41,9 +46,14 @@ export const OPEN_CLIP_WEIGHTS_FILE = "open_clip_model.safetensors";
 
 export type CheckpointLayout = "duet" | "open_clip";
 
-export interface LoadCheckpointOptions {
+export interface LoadCheckpointOptions extends FindCheckpointOptions {
   /** The model's dtype (default float32). */
   dtype?: "float32" | "float64";
+}
+
+export interface FindCheckpointOptions {
+  /** Told when a folder left missing by an interrupted save was restored (default: a Node warning). */
+  onRestore?: (message: string) => void;
 }
 
 export interface LoadedCheckpoint {
@@ -76,7 +86,7 @@ function readJson(path: string): unknown {
 }
 
 /** The folder's layout and its config and weights paths. */
-export function detectCheckpoint(path: string): { dir: string; layout: CheckpointLayout; configPath: string; weightsPath: string } {
+export function detectCheckpoint(path: string, options: FindCheckpointOptions = {}): { dir: string; layout: CheckpointLayout; configPath: string; weightsPath: string } {
   let dir = path;
   if (existsSync(path) && statSync(path).isFile()) {
     const name = basename(path);
@@ -85,6 +95,7 @@ export function detectCheckpoint(path: string): { dir: string; layout: Checkpoin
     }
     dir = dirname(path);
   }
+  if (!existsSync(dir)) restoreCheckpoint(dir, options);
   if (!existsSync(dir)) {
     const interrupted = findInterruptedSave(dir);
     const hint = interrupted ? `; a save was interrupted and left the previous checkpoint in ${interrupted}: rename it to ${dir}` : "";
@@ -103,9 +114,22 @@ export function detectCheckpoint(path: string): { dir: string; layout: Checkpoin
   throw new ModelError(OP, `not a checkpoint folder: expected ${DUET_CONFIG_FILE} + ${DUET_WEIGHTS_FILE} (Duet) or ${OPEN_CLIP_CONFIG_FILE} + ${OPEN_CLIP_WEIGHTS_FILE} (open_clip)`, dir);
 }
 
+/**
+ * Puts back a checkpoint folder that a save killed between its two renames left in
+ * `.DIR.old-*` (only one that holds a config: an empty or partial one is left alone).
+ */
+export function restoreCheckpoint(dir: string, options: FindCheckpointOptions = {}): boolean {
+  const from = restoreInterruptedSave(dir, (old) => existsSync(join(old, DUET_CONFIG_FILE)) || existsSync(join(old, OPEN_CLIP_CONFIG_FILE)));
+  if (from === undefined) return false;
+  const message = `${dir} was missing: a save was interrupted between its two renames; restored the previous checkpoint from ${basename(from)}`;
+  if (options.onRestore !== undefined) options.onRestore(message);
+  else process.emitWarning(message, "DuetWarning");
+  return true;
+}
+
 /** The model config of a checkpoint folder, without loading the weights. */
-export function readCheckpointConfig(path: string): { config: ModelConfig; layout: CheckpointLayout; dir: string } {
-  const found = detectCheckpoint(path);
+export function readCheckpointConfig(path: string, options: FindCheckpointOptions = {}): { config: ModelConfig; layout: CheckpointLayout; dir: string } {
+  const found = detectCheckpoint(path, options);
   const json = readJson(found.configPath);
   if (found.layout === "duet") return { config: parseModelConfig(json, { source: found.configPath, op: OP }), layout: found.layout, dir: found.dir };
   if (json === null || typeof json !== "object" || Array.isArray(json) || !("model_cfg" in json)) {
@@ -144,6 +168,7 @@ function withHfTokenizer(modelCfg: unknown, source: string): unknown {
 export function loadWeights(model: CLIP, state: ReadonlyMap<string, Tensor>, source: string, configSource = "the config"): void {
   const shapes = new Map([...state].map(([k, t]) => [k, t.shape] as const));
   checkShapes(model.config, shapes, source, configSource);
+  checkFiniteWeights(OP, state, source, "a weight is not finite");
   const fixed = new Map(state);
   for (const key of ["logit_scale", "logit_bias"]) {
     const t = fixed.get(key);
@@ -166,8 +191,8 @@ function checkShapes(config: ModelConfig, shapes: ReadonlyMap<string, readonly n
 
 /** Loads a Duet or open_clip checkpoint folder: the model, its tokenizer and its preprocessing. */
 export function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}): LoadedCheckpoint {
-  const found = detectCheckpoint(path);
-  const { config, layout, dir } = readCheckpointConfig(path);
+  const found = detectCheckpoint(path, options);
+  const { config, layout, dir } = readCheckpointConfig(path, options);
   if (!existsSync(found.weightsPath)) throw new ModelError(OP, `the weights file is missing`, found.weightsPath);
   const dtype = options.dtype ?? "float32";
   const reader = openSafetensorsFile(found.weightsPath, { floatDtype: dtype });

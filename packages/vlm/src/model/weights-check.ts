@@ -20,8 +20,9 @@
  * numbers, as it would in open_clip.
  */
 
-import { fmtShape } from "@duet/tensor";
+import { fmtShape, type Tensor } from "@duet/tensor";
 import type { ModelConfig } from "./config.js";
+import { ModelError } from "./errors.js";
 
 type Shapes = ReadonlyMap<string, readonly number[]>;
 
@@ -98,4 +99,49 @@ export function configMismatches(config: ModelConfig, shapes: Shapes): string[] 
     if (found !== undefined && found !== expected) problems.push(`${field} = ${expected}, but the weights have ${found} blocks (${prefix}0 … ${prefix}${found - 1})`);
   }
   return problems;
+}
+
+/** The first tensor holding a NaN or an Inf: its name, how many such values, the first one and where. */
+export interface NonFinite {
+  name: string;
+  count: number;
+  value: number;
+  index: number;
+}
+
+/**
+ * The first tensor (in the map's order) with a NaN or Inf, or null when every value is finite.
+ * One NaN weight makes every feature NaN, and NaN compares false with everything: zero-shot
+ * then "ranks" the right class first and reports 100% (sorting NaNs keeps the input order), so
+ * weights are checked when they are loaded and before they are saved.
+ */
+export function findNonFinite(tensors: Iterable<readonly [string, Tensor]>): NonFinite | null {
+  for (const [name, tensor] of tensors) {
+    if (tensor.dtype !== "float32" && tensor.dtype !== "float64") continue;
+    const data = tensor.contiguousData();
+    let count = 0;
+    let first = -1;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) {
+        if (first < 0) first = i;
+        count++;
+      }
+    }
+    if (count > 0) return { name, count, value: data[first]!, index: first };
+  }
+  return null;
+}
+
+/** "visual.proj holds a NaN (at flat index 12 of 2048)", "… holds 3 non-finite values, the first an Inf (…)". */
+export function describeNonFinite(bad: NonFinite, size?: number): string {
+  const kind = Number.isNaN(bad.value) ? "a NaN" : bad.value > 0 ? "an Inf" : "a -Inf";
+  const more = bad.count > 1 ? `${bad.count} non-finite values, the first ${kind}` : kind;
+  return `${bad.name} holds ${more} (at flat index ${bad.index}${size === undefined ? "" : ` of ${size}`})`;
+}
+
+/** Throws a ModelError naming the first tensor with a NaN or Inf (`op`: the caller, `source`: the file). */
+export function checkFiniteWeights(op: string, tensors: ReadonlyMap<string, Tensor>, source: string | undefined, what: string): void {
+  const bad = findNonFinite(tensors);
+  if (bad === null) return;
+  throw new ModelError(op, `${what}: ${describeNonFinite(bad, tensors.get(bad.name)?.size)}; a model with a NaN or Inf weight gives NaN features, so it is refused`, source);
 }
