@@ -96,7 +96,7 @@ describe("sizes bounded before allocation", () => {
     for (const config of configs) expect(parameterCount(config), JSON.stringify(config)).toBe(new CLIP(config, { initialize: false }).numParameters());
   });
 
-  it("a context length of a billion in a config or a tokenizer file", async () => {
+  it("a context length of a billion in a config (a tokenizer file's: tokenizer-properties.test.ts)", async () => {
     const long = JSON.stringify(config).replace(/"context_length":\d+/, '"context_length":1000000000');
     await refused(["embed", "--checkpoint", checkpointWith("long-context", { "config.json": long }), "--text", "x"], /text_cfg\.context_length must be at most 4096/);
   });
@@ -173,6 +173,19 @@ describe("weights that are not a regular file", () => {
     expect(result.signal).toBeNull();
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/tokenizer\.json: .*not a regular file/);
+  });
+});
+
+describe("--out that cannot be a new folder", () => {
+  // index, train and demo claim --out with cli/out-dir.ts (their own tests); these are the other commands with --out
+  it.skipIf(process.platform !== "linux")("export --out naming a file, or a folder under /proc: exit 2 at once (skipped: /proc is Linux's)", () => {
+    const file = work.write("a-file", "x");
+    for (const out of [file, "/proc/duet-export"]) {
+      const result = spawnSync(join(process.cwd(), "node_modules", ".bin", "duet"), ["export", "--checkpoint", VIT_GELU, "--to", "open_clip", "--out", out], { encoding: "utf8", timeout: 60_000 });
+      expect(result.signal, `${out}: killed after 60 s`).toBeNull();
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(out);
+    }
   });
 });
 
