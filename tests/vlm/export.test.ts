@@ -159,6 +159,24 @@ describe("duet export --to open_clip", () => {
     expect(readFileSync(join(again, "tokenizer.json"), "utf8")).toBe(hfText(fixtureTokenizer));
   });
 
+  it("reads a folder as open_clip saves it after training (save_for_hf), and refuses tokenizer options it cannot reproduce", () => {
+    const exported = join(folder.dir, "oc-learned");
+    const saved = join(folder.dir, "oc-saved");
+    mkdirSync(saved);
+    const config = JSON.parse(readFileSync(join(exported, "open_clip_config.json"), "utf8"));
+    // open_clip's save_config_for_hf: mean, std, interpolation, resize_mode (no size)
+    const { mean, std, interpolation, resize_mode } = config.preprocess_cfg;
+    writeFileSync(join(saved, "open_clip_config.json"), JSON.stringify({ model_cfg: config.model_cfg, preprocess_cfg: { mean, std, interpolation, resize_mode } }));
+    writeFileSync(join(saved, "open_clip_model.safetensors"), readFileSync(join(exported, "open_clip_model.safetensors")));
+    writeFileSync(join(saved, "tokenizer.json"), read("resaved-tokenizer.json")); // as HFTokenizer.save_pretrained writes it
+    writeFileSync(join(saved, "tokenizer_config.json"), JSON.stringify({ backend: "tokenizers", pad_token: "<PAD>", sep_token: "<PAD>", tokenizer_class: "TokenizersBackend" }));
+    expect(features(saved, texts, images)).toEqual(features(learned, texts, images));
+
+    config.model_cfg.text_cfg.tokenizer_kwargs = { clean: "whitespace", strip_sep_token: true };
+    writeFileSync(join(saved, "open_clip_config.json"), JSON.stringify(config));
+    expect(() => loadCheckpoint(saved)).toThrow(/tokenizer_kwargs \{"clean":"whitespace","strip_sep_token":true\}; Duet reproduces only \{"clean":"lower","strip_sep_token":true\}/);
+  });
+
   it("a model on CLIP's BPE keeps open_clip's default tokenizer: no tokenizer files, no hf_tokenizer_name", async () => {
     const clipModel = join(folder.dir, "clip-bpe");
     saveCheckpoint(clipModel, new CLIP(parseModelConfig(tinyJson("clip", 49408)), { generator: new Generator(5) }));
