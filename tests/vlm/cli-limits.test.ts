@@ -142,7 +142,7 @@ describe("DUET_THREADS", () => {
   });
 });
 
-describe("weights that are not a regular file", () => {
+describe("checkpoint files that are not regular", () => {
   const bin = join(process.cwd(), "node_modules", ".bin", "duet");
   const isPosix = process.platform !== "win32";
 
@@ -164,6 +164,16 @@ describe("weights that are not a regular file", () => {
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
       expect(result.stderr).toMatch(/model\.safetensors: .*not a regular file/);
     }
+  });
+
+  it.skipIf(!isPosix)("config.json a FIFO: exit 2 at once (skipped: no FIFOs on Windows)", () => {
+    const dir = checkpointWith("fifo-config", {});
+    spawnSync("rm", [join(dir, "config.json")]);
+    expect(spawnSync("mkfifo", [join(dir, "config.json")]).status).toBe(0);
+    const result = runBin(["embed", "--checkpoint", dir, "--text", "x"]);
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/config\.json: .*not a regular file/);
   });
 
   it.skipIf(!isPosix)("tokenizer.json a FIFO: exit 2 at once (skipped: no FIFOs on Windows)", () => {

@@ -22,10 +22,10 @@
  * warning on stderr).
  */
 
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { StateDictError } from "@duet/nn";
-import { openSafetensorsFile } from "@duet/nn/node";
+import { openSafetensorsFile, readRegularFile } from "@duet/nn/node";
 import type { Tensor } from "@duet/tensor";
 import type { RgbImage } from "../image/image.js";
 import { preprocess } from "../image/preprocess.js";
@@ -74,7 +74,7 @@ const OP = "loadCheckpoint";
 function readJson(path: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path).toString("utf8"); // a FIFO or a device would hang the read
   } catch (error) {
     throw new ModelError(OP, `cannot read the file: ${(error as Error).message}`, path, { cause: error });
   }
