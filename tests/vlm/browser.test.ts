@@ -5,10 +5,12 @@
  *
  *   1. start its engine worker cross-origin isolated, with the worker pool on;
  *   2. embed images and texts exactly as `duet embed` does (same checkpoint, float tolerance);
- *   3. answer a typed query with the top 5 of `duet search` over `duet index` of the same folder;
+ *   3. answer a typed query with the top 5 of `duet search` over `duet index` of the same folder,
+ *      every result's name shown whole;
  *   4. show an image's nearest captions, and classify a chosen file as `duet classify` does;
- *   5. train the default model 20 steps in the Train tab (paused and resumed on the way), the
- *      loss falling, and offer the checkpoint's three files for download.
+ *   5. train the default model 20 steps in the Train tab (paused and resumed on the way, what
+ *      each button does said beside them), the loss falling, and offer the checkpoint's three
+ *      files for download.
  *
  * Screenshots of the three tabs go to .cache/test-artifacts/browser/ (gitignored).
  * The browser is found by tests/support/chromium.ts ($DUET_CHROMIUM, else /usr/bin/chromium and
@@ -183,6 +185,9 @@ describe.skipIf(SKIP)(`the Duet page in Chromium${SKIP ? SKIP_NOTE : ""}`, () =>
     const shown = await page.$$eval("#search-results li", (items) => items.map((li) => ({ name: li.getAttribute("data-name")!, score: Number(li.getAttribute("data-score")) })));
     expect(shown.map((r) => r.name)).toEqual(cli.results.map((r) => relative(images, r.path).split("\\").join("/")));
     shown.forEach((r, i) => expect(Math.abs(r.score - cli.results[i]!.score)).toBeLessThanOrEqual(1e-5));
+    // every result's name is shown whole (wrapped, never cut off with an ellipsis)
+    const cut = await page.$$eval("#search-results .name", (names) => names.filter((n) => n.scrollWidth > n.clientWidth + 1 || n.scrollHeight > n.clientHeight + 1).map((n) => n.textContent));
+    expect(cut).toEqual([]);
     await page.click("#search-results li:first-child");
     await page.waitForSelector("#captions-list li span");
     expect(await page.$$eval("#captions-list li", (items) => items.length)).toBe(8);
@@ -217,6 +222,8 @@ describe.skipIf(SKIP)(`the Duet page in Chromium${SKIP ? SKIP_NOTE : ""}`, () =>
     await page.waitForTimeout(1500);
     expect(Number(await page.getAttribute("#train-status", "data-step"))).toBe(pausedAt);
     expect(await page.textContent("#train-pause")).toBe("Resume");
+    // what Resume and "Start new run" each do is said beside them
+    expect(await page.textContent("#train-explain")).toMatch(new RegExp(`^Paused at step ${pausedAt} of 20\\. Resume continues this run .*“Start new run” discards this run`));
     await page.click("#train-pause");
     await page.waitForSelector("#train-status[data-state=finished]", { timeout: 100_000 });
     const losses = await page.evaluate(() => [...(window as unknown as { duet: { losses: number[] } }).duet.losses]);
@@ -225,6 +232,7 @@ describe.skipIf(SKIP)(`the Duet page in Chromium${SKIP ? SKIP_NOTE : ""}`, () =>
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-5)), `losses: ${losses.map((l) => l.toFixed(3)).join(", ")}`).toBeLessThan(mean(losses.slice(0, 5)));
     expect(await page.getAttribute("#train-status", "data-step")).toBe("20");
+    expect(await page.textContent("#train-pause")).toBe("Train 20 more");
     await page.click("#train-download");
     await page.waitForSelector("#train-downloads a");
     expect(await page.$$eval("#train-downloads a", (links) => links.map((a) => a.getAttribute("download")))).toEqual(["config.json", "model.safetensors", "tokenizer.json"]);

@@ -1,10 +1,12 @@
 /// <reference lib="dom" />
 /**
- * The Train tab's pictures, drawn on canvases: a line chart (the loss, the logit scale) and
- * the similarity matrix of a fixed batch as a heatmap, images down the side, their captions
- * along the top.
+ * The Train tab's pictures, drawn on canvases: a line chart (the loss, the logit scale) over
+ * the steps, with the report's round ticks, and the similarity matrix of a fixed batch as a
+ * heatmap, images down the side, their captions along the top.
  */
 
+import { formatNumber } from "../../report/html.js";
+import { niceTicks } from "../../report/line-chart.js";
 import type { Heatmap } from "../engine/train-loop.js";
 
 const INK = "#1d2433";
@@ -28,19 +30,16 @@ function context2d(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D; 
   return { ctx, width, height };
 }
 
-/** A tick label with as many decimals as the axis's span needs. */
-function tick(value: number, span: number): string {
-  const decimals = Math.max(0, Math.min(4, Math.ceil(-Math.log10(Math.max(span, 1e-9) / 4)) + 1));
-  return value.toFixed(decimals);
-}
-
-/** Values against their step, with a light moving average when there are many. */
-export function drawLineChart(canvas: HTMLCanvasElement, values: readonly number[], options: { color: string; label: string; yMin?: number }): void {
+/**
+ * Values against their step (value i is step i + 1), on axes with round ticks (the report's
+ * niceTicks): steps along the bottom, the values' range widened to the ticks just outside it.
+ */
+export function drawLineChart(canvas: HTMLCanvasElement, values: readonly number[], options: { color: string; label: string }): void {
   const { ctx, width, height } = context2d(canvas);
   const left = 52;
-  const bottom = 24;
-  const top = 10;
-  const right = 10;
+  const bottom = 38;
+  const top = 22;
+  const right = 12;
   const finite = values.filter(Number.isFinite);
   ctx.font = "11px system-ui, sans-serif";
   if (finite.length === 0) {
@@ -48,40 +47,57 @@ export function drawLineChart(canvas: HTMLCanvasElement, values: readonly number
     ctx.fillText(`${options.label}: no steps yet`, left, height / 2);
     return;
   }
-  let lo = options.yMin ?? Math.min(...finite);
-  let hi = Math.max(...finite);
-  if (hi - lo < 1e-6) {
-    hi += 0.5;
-    lo -= 0.5;
-  }
-  const x = (i: number) => left + ((width - left - right) * i) / Math.max(1, values.length - 1);
-  const y = (v: number) => top + (height - top - bottom) * (1 - (v - lo) / (hi - lo));
-  ctx.strokeStyle = GRID;
-  ctx.fillStyle = MUTED;
+  const rough = niceTicks(Math.min(...finite), Math.max(...finite), 4);
+  const tickStep = rough.length > 1 ? rough[1]! - rough[0]! : 1;
+  const yTicks = niceTicks(Math.floor(Math.min(...finite) / tickStep + 1e-9) * tickStep, Math.ceil(Math.max(...finite) / tickStep - 1e-9) * tickStep, 4);
+  const lo = yTicks[0]!;
+  const hi = yTicks[yTicks.length - 1]!;
+  const lastStep = Math.max(2, values.length);
+  const xTicks = niceTicks(1, lastStep, 6, true).filter((t) => t >= 1 && t <= lastStep);
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const x = (step: number) => left + (plotW * (step - 1)) / (lastStep - 1);
+  const y = (v: number) => top + plotH * (1 - (v - lo) / (hi - lo || 1));
   ctx.lineWidth = 1;
-  for (let t = 0; t <= 4; t++) {
-    const v = lo + ((hi - lo) * t) / 4;
+  ctx.textAlign = "right";
+  for (const t of yTicks) {
+    ctx.strokeStyle = GRID;
     ctx.beginPath();
-    ctx.moveTo(left, y(v));
-    ctx.lineTo(width - right, y(v));
+    ctx.moveTo(left, y(t));
+    ctx.lineTo(width - right, y(t));
     ctx.stroke();
-    ctx.fillText(tick(v, hi - lo), 4, y(v) + 4);
+    ctx.fillStyle = MUTED;
+    ctx.fillText(formatNumber(t), left - 6, y(t) + 4);
   }
-  ctx.fillText(`step ${values.length}`, width - right - 60, height - 6);
+  // the x axis: a baseline, a tick and a label per round step, and its name
+  ctx.strokeStyle = MUTED;
+  ctx.beginPath();
+  ctx.moveTo(left, top + plotH);
+  ctx.lineTo(width - right, top + plotH);
+  ctx.stroke();
+  ctx.textAlign = "center";
+  for (const t of xTicks) {
+    ctx.beginPath();
+    ctx.moveTo(x(t), top + plotH);
+    ctx.lineTo(x(t), top + plotH + 4);
+    ctx.stroke();
+    ctx.fillText(String(t), x(t), top + plotH + 15);
+  }
+  ctx.fillText("step", left + plotW / 2, height - 4);
   ctx.strokeStyle = options.color;
   ctx.lineWidth = 1.6;
   ctx.beginPath();
   let started = false;
   values.forEach((v, i) => {
     if (!Number.isFinite(v)) return;
-    if (started) ctx.lineTo(x(i), y(v));
-    else ctx.moveTo(x(i), y(v));
+    if (started) ctx.lineTo(x(i + 1), y(v));
+    else ctx.moveTo(x(i + 1), y(v));
     started = true;
   });
   ctx.stroke();
   ctx.fillStyle = INK;
   ctx.textAlign = "right";
-  ctx.fillText(`${options.label} ${finite[finite.length - 1]!.toFixed(4)}`, width - right - 4, top + 12);
+  ctx.fillText(`${options.label} ${formatNumber(finite[finite.length - 1]!)} at step ${values.length}`, width - right, 12);
   ctx.textAlign = "left";
 }
 

@@ -2,7 +2,9 @@
 /**
  * Train: the default model trained live by the engine worker. Each step's loss and logit
  * scale are charted; the similarity matrix of a fixed batch is redrawn as it sharpens.
- * Pause and resume at any step; "Download checkpoint" offers the three files of a Duet
+ * "Start new run" trains a new model from random weights; Pause stops after the current step
+ * and Resume continues the same run (a finished run continues for "steps to run" more);
+ * a line under the buttons says which does what in the state at hand. "Download checkpoint" offers the three files of a Duet
  * checkpoint folder (config.json, model.safetensors, tokenizer.json) — put them in one
  * folder and any `duet` command reads it; "Use this model" hands it to Search and Classify.
  *
@@ -24,6 +26,9 @@ export class TrainTab {
   private rasters: { rows: Map<string, number>; pixels: Uint8Array } | null = null;
   private readonly status = byId("train-status");
   private readonly pauseButton = byId<HTMLButtonElement>("train-pause");
+  private readonly explain = byId("train-explain");
+  /** The step the run is to reach (the engine's target). */
+  private target = 0;
   private running = false;
 
   constructor(
@@ -60,10 +65,11 @@ export class TrainTab {
       void this.loadThumbnails();
       const batchSize = Number(byId<HTMLInputElement>("train-batch").value) || 64;
       const lr = Number(byId<HTMLInputElement>("train-lr").value) || 0.002;
-      const started = await this.client.call("trainStart", { batchSize, lr, maxSteps: this.maxSteps() });
+      this.target = this.maxSteps();
+      const started = await this.client.call("trainStart", { batchSize, lr, maxSteps: this.target });
       this.running = true;
       this.pauseButton.disabled = false;
-      this.pauseButton.textContent = "Pause";
+      this.showControls("running");
       for (const id of ["train-use", "train-download"]) byId<HTMLButtonElement>(id).disabled = false;
       this.setState("running", `training: ${(started.parameters / 1e6).toFixed(2)} M parameters, a ${started.vocabSize}-token BPE, ${started.contextLength}-token context, batch ${started.settings.batchSize}…`);
     } catch (error) {
@@ -76,7 +82,10 @@ export class TrainTab {
       await this.client.call("trainPause", {});
     } else {
       this.running = true;
-      this.pauseButton.textContent = "Pause";
+      // paused short of its target, a run goes on to it; a finished one runs "steps to run" more
+      const stepNow = Number(this.status.dataset["step"] ?? 0);
+      if (stepNow >= this.target) this.target = stepNow + this.maxSteps();
+      this.showControls("running");
       const { step } = await this.client.call("trainResume", { moreSteps: this.maxSteps() });
       this.setState("running", `training from step ${step}…`, step);
     }
@@ -96,10 +105,30 @@ export class TrainTab {
       this.redraw();
     } else if (event.event === "trainStopped") {
       this.running = false;
-      this.pauseButton.textContent = "Resume";
       const last = this.losses[this.losses.length - 1];
       const state = event.reason === "finished" ? "finished" : event.reason === "paused" ? "paused" : "error";
       this.setState(state, `${event.reason} at step ${event.step}${last === undefined ? "" : `: loss ${last.toFixed(4)}`}`, event.step);
+      this.showControls(state === "finished" ? "finished" : "paused");
+    }
+  }
+
+  /** The pause button's label and tooltip, and the line saying what each button does now. */
+  private showControls(state: "running" | "paused" | "finished"): void {
+    const step = Number(this.status.dataset["step"] ?? 0);
+    const more = this.maxSteps();
+    const fresh = "“Start new run” discards this run and trains a new model from random weights.";
+    if (state === "running") {
+      this.pauseButton.textContent = "Pause";
+      this.pauseButton.title = "Stop after the current step; Resume then continues this run";
+      this.explain.textContent = `Training to step ${this.target}. Pause stops after the current step; the run can then be resumed. ${fresh}`;
+    } else if (state === "paused") {
+      this.pauseButton.textContent = "Resume";
+      this.pauseButton.title = `Continue this run from step ${step} to step ${this.target}`;
+      this.explain.textContent = `Paused at step ${step} of ${this.target}. Resume continues this run from where it stopped. ${fresh}`;
+    } else {
+      this.pauseButton.textContent = `Train ${more} more`;
+      this.pauseButton.title = `Continue this model for ${more} more steps (the “steps to run” box)`;
+      this.explain.textContent = `Finished at step ${step}. “Train ${more} more” continues this model for ${more} more steps. ${fresh}`;
     }
   }
 
