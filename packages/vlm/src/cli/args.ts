@@ -60,6 +60,7 @@ const FLAG_LIMITS: Readonly<Record<string, { max: number; why: string }>> = {
   },
 };
 
+/** Parses a command's flags (see the top of this file); any problem is a UsageError naming the flag. */
 export function parse(command: string, args: string[], options: Options, allowPositionals = false): Parsed {
   const aliases = aliasesOf(command, options);
   const config: Options = { ...options, help: { type: "boolean", short: "h" } };
@@ -68,7 +69,7 @@ export function parse(command: string, args: string[], options: Options, allowPo
   try {
     result = parseArgs({ args, options: config, strict: true, allowPositionals, tokens: true });
   } catch (error) {
-    throw parseError(command, error as Error & { code?: string }, [...Object.keys(config), ...aliases.map(([alias]) => alias)], allowPositionals);
+    throw parseError(command, error as Error & { code?: string }, Object.keys(config), allowPositionals);
   }
   const values = { ...(result.values as Parsed["values"]) };
   checkRepeats(command, config, result.tokens);
