@@ -41,6 +41,11 @@ describe("claimOutDir", () => {
     expect(readFileSync(file, "utf8")).toBe("x");
   });
 
+  it.skipIf(!existsSync("/proc/self"))("refuses a folder under /proc at once (Node's recursive mkdir loops there forever) (skipped: no /proc here)", () => {
+    // a hang would end in vitest's test timeout
+    expect(() => claimOutDir("index", "out", "/proc/duet-test/index", "index")).toThrow(/cannot create \/proc\/duet-test: ENOENT/);
+  });
+
   it("recognises a run written before markers existed, and marks it", () => {
     const legacy = join(tempDir("outdir"), "old-run");
     mkdirSync(join(legacy, "checkpoint"), { recursive: true });

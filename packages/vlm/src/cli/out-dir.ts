@@ -14,7 +14,7 @@
  */
 
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../data/atomic.js";
 import { UsageError } from "./args.js";
 
@@ -54,17 +54,36 @@ function writeMarker(dir: string, kind: OutKind): void {
 }
 
 /**
+ * Creates `path` and its missing parents one level at a time. Not mkdirSync's `recursive`:
+ * on Node 20 it loops forever under /proc, where every mkdir fails with ENOENT.
+ */
+function makeFolders(where: string, path: string): void {
+  const missing: string[] = [];
+  let dir = resolve(path);
+  while (!existsSync(dir)) {
+    missing.unshift(dir);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${where}: ${dir} is not a folder`);
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      throw new UsageError(`${where}: cannot create ${folder}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+}
+
+/**
  * Checks (and creates or marks) the folder `path` given to `--<flag>` of `duet <command>` for
  * output of `kind`; throws a UsageError, touching nothing, when it holds anything else.
  */
 export function claimOutDir(command: string, flag: string, path: string, kind: OutKind): OutDir {
   const where = `duet ${command}: --${flag} ${path}`;
   if (!existsSync(path)) {
-    try {
-      mkdirSync(path, { recursive: true });
-    } catch (error) {
-      throw new UsageError(`${where}: cannot create the folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
+    makeFolders(where, path);
     writeMarker(path, kind);
     return { path, fresh: true };
   }
