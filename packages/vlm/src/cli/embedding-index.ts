@@ -78,7 +78,9 @@ export function weightsFingerprint(stateDict: ReadonlyMap<string, Tensor>): stri
     const tensor = stateDict.get(name)!;
     hash.update(`${name}\0${tensor.shape.join(",")}\0`);
     // a Float32Array's bytes are little-endian on every platform Node runs on
-    hash.update(new Uint8Array(Float32Array.from(tensor.contiguousData()).buffer));
+    const data = tensor.contiguousData();
+    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   }
   return `sha256:${hash.digest("hex")}`;
 }
