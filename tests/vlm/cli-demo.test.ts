@@ -100,7 +100,7 @@ describe("duet train", () => {
     expect(first.code, first.stderr.join("\n")).toBe(0);
     expect(first.json()).toMatchObject({ steps: 2, stopped_by: "steps", checkpoint: join(out, "checkpoint") });
     expect(readFileSync(join(out, "train_log.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
-    const resumed = await duet("train", "--data", work.pairs, "--resume", out, "--out", out, "--steps", "3", "--threads", "1", "--json");
+    const resumed = await duet("train", "--data", work.pairs, "--resume", out, "--out", out, "--steps", "3", "--extend", "--threads", "1", "--json");
     expect(resumed.code, resumed.stderr.join("\n")).toBe(0);
     expect(resumed.json()).toMatchObject({ steps: 3 });
     expect(readFileSync(join(out, "train_log.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);

@@ -80,13 +80,14 @@ describe("resume", () => {
     losses.forEach((loss, i) => expect(Math.abs(loss - whole.losses[i]!), `step ${i + 1}`).toBeLessThan(1e-5 * Math.abs(whole.losses[i]!)));
   });
 
-  it("refuses to change a training hyperparameter (start a new run with init for that); execution settings may change", async () => {
+  it("refuses to change a training hyperparameter (start a new run with init for that) or the length (unless extended); execution settings may change", async () => {
     const dir = tempDir("mismatch");
     await run(await tinyRun(dir, { steps: 3 }));
     await expect(trainClip(await tinyRun(dir, { resume: dir, lr: 1e-2 }))).rejects.toThrow(/resume continues a run started with lr = 0.002, but lr = 0.01 was given; start a new run from its weights with init instead/);
     await expect(trainClip(await tinyRun(dir, { resume: dir, steps: 2 }))).rejects.toThrow(/the checkpoint is at step 3, past the run's 2 steps/);
+    await expect(trainClip(await tinyRun(dir, { resume: dir, steps: 4 }))).rejects.toThrow(/resume continues a 3-step run, but steps = 4 was given: a new length changes the learning-rate schedule .*give extend/);
     await expect(trainClip(await tinyRun(dir, { resume: tempDir("empty") }))).rejects.toThrow(TrainError);
-    const longer = await trainClip(await tinyRun(dir, { resume: dir, steps: 4, chunkSize: 4 }));
+    const longer = await trainClip(await tinyRun(dir, { resume: dir, steps: 4, chunkSize: 4, extend: true }));
     expect(longer.steps).toBe(4);
   });
 });

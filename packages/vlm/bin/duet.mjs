@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The `duet` command as a package bin: the CLI is TypeScript, run through tsx's loader
-// (the same as `pnpm duet`, which runs `tsx packages/vlm/src/cli/main.ts`).
+// The `duet` command as a package bin, and what `pnpm duet` runs: the CLI is TypeScript, loaded
+// through tsx's loader in this process. Not the tsx CLI: that is a parent process which relays
+// Ctrl-C to its child and SIGKILLs it if it does not answer within 30 ms, so a training step
+// in progress could not finish and save (see src/cli/training.ts).
 import { register } from "tsx/esm/api";
 
 register();

@@ -25,10 +25,12 @@ import { buildExamples } from "./demo-examples.js";
 import { chanceRecall, checkedEncoder, evaluateHeldOut, openMojiEvalSet, retrievalSummary, zeroShotSummary } from "../eval/index.js";
 import type { Io } from "./io.js";
 import { formatSeconds, progressFor, startProgress } from "./progress.js";
-import { trainWithProgress } from "./training.js";
+import { claimRunDir, describeInterrupt, exitCodeOf, trainWithProgress } from "./training.js";
 
 export interface DemoOptions {
   outDir: string;
+  /** Replace a run already in outDir (training.ts claimRunDir). */
+  overwrite?: boolean;
   /** Training time budget in minutes: without `steps`, training runs as many steps as fit in it. */
   minutes: number;
   /** Fewer steps than the preset's (smoke runs); the warmup shrinks in proportion. */
@@ -53,7 +55,9 @@ export function repoRoot(start = process.cwd()): string {
 
 export const DEFAULT_REFERENCE = "bench/results/reference-train.json";
 
-export async function runDemo(options: DemoOptions, io: Io): Promise<Record<string, unknown>> {
+/** Runs the demo (see the file comment); returns the exit status (130 / 143 when interrupted during training). */
+export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
+  claimRunDir("demo", options.outDir, { overwrite: options.overwrite }, io);
   const started = performance.now();
   const wall: Record<string, number> = {};
   const phase = (name: string, since: number) => (wall[name] = (performance.now() - since) / 1000);
@@ -77,7 +81,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Record<stri
   const steps = options.steps ?? preset.training.steps;
   const warmup = options.steps === undefined ? undefined : Math.min(steps - 1, Math.round((steps * preset.training.warmup) / preset.training.steps));
   const batchSize = Math.min(options.batchSize ?? preset.training.batchSize, split.train);
-  const { result, steps: stepLog } = await trainWithProgress(
+  const trained = await trainWithProgress(
     {
       outDir: options.outDir,
       model: "demo",
@@ -97,7 +101,12 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Record<stri
     },
     io,
   );
+  const { result, steps: stepLog } = trained;
   phase("train", t);
+  if (trained.interrupted !== null) {
+    io.err(describeInterrupt(trained, null));
+    return exitCodeOf(trained.interrupted);
+  }
 
   // 3. evaluate the checkpoint as saved, on the test split
   t = performance.now();
@@ -180,5 +189,5 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Record<stri
     io.out(`  image→text R@1/5/10  ${recall("image_to_text")}  (chance ${chance})`);
     io.out(`wrote ${join(options.outDir, "report.html")}, metrics.json, split.json and checkpoint/ in ${formatSeconds(wall["total"]!)}`);
   }
-  return metrics;
+  return 0;
 }

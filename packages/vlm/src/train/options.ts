@@ -7,20 +7,26 @@
  *   3. the preset's training defaults (presets.ts), for a preset model
  *   4. the defaults below
  *
- * A resumed run continues the same run, so a training hyperparameter given again must equal
- * the saved one (start a new run from the weights with `init` to change it); how the run is
- * executed — threads, data parallelism, chunk size, checkpoint and eval cadence, time budget —
- * may change freely, and so may `steps` / `epochs` (the schedule then stretches to the new end).
+ * A resumed run continues the same run: every setting not given again is the saved one — the
+ * recipe, and also how the run is executed (threads, data parallelism, chunk size, checkpoint
+ * and eval cadence, held-out data, time budget) and its data. A training hyperparameter given
+ * again must equal the saved one (start a new run from the weights with `init` to change it);
+ * the execution settings may be given anew.
+ *
+ * The run's length (`steps` / `epochs`) shapes the learning rate at every step, so a resumed run
+ * keeps it, and a different one is refused unless `extend` is given. Extending re-fits the
+ * schedule from where the run is (EXTENSION below): the learning rate stays continuous.
  */
 
 import { availableParallelism } from "node:os";
+import type { ProgressFactory } from "../eval/embed.js";
 import type { ModelConfig, ModelConfigJson } from "../model/config.js";
 import { TrainError } from "./errors.js";
 import type { LossKind } from "../loss/model-loss.js";
 import type { PresetName, TrainPreset } from "./presets.js";
-import { recipeDefaults, type Recipe } from "./recipe.js";
+import { buildSchedule, recipeDefaults, type Recipe } from "./recipe.js";
 import type { StepLogRecord } from "./train-log.js";
-import type { TrainDataOption } from "./train-data.js";
+import type { DataSpec, TrainDataOption } from "./train-data.js";
 import type { EvalRecord, ValDataOption } from "./validation.js";
 
 /**
@@ -85,8 +91,10 @@ export interface TrainClipOptions {
    * Default: OpenMoji's val split when training on its train split; else none.
    */
   valData?: ValDataOption;
-  /** Continue a run: its folder or its checkpoint folder. */
+  /** Continue a run: its folder or its checkpoint folder. Options left out are the run's own. */
   resume?: string;
+  /** With resume: accept a new length (steps or epochs) and re-fit the schedule to it (EXTENSION). Default false. */
+  extend?: boolean;
   /** Start from a checkpoint's weights, config and tokenizer (a new run: fresh optimiser, step 0). */
   init?: string;
   /** Stop cleanly (with a final checkpoint) before this many minutes of training pass. Default: none. */
@@ -133,14 +141,22 @@ export interface TrainHooks {
   onEval?(metrics: EvalRecord): void;
   /** Progress lines ("info") and warnings ("warn": a skipped NaN step, a checkpoint not saved). */
   onLog?(line: string, level: "info" | "warn"): void;
+  /** Progress of long preparations (checking a manifest's images). */
+  onProgress?: ProgressFactory;
 }
 
 /** The run's settings as saved in train_state.json ("config"): the recipe (recipe.ts) and how the run is executed. */
 export interface RunConfig extends Recipe {
   model: string;
   data: string;
+  /** The data option, to load it again on resume (a manifest by its absolute path); null for data in memory. */
+  dataSpec: DataSpec | null;
   /** The held-out data's description ("openmoji:val", a manifest path), or null. */
   valData: string | null;
+  /** The valData option, to evaluate on it again on resume; null when none was given. */
+  valDataSpec: ValDataOption | null;
+  /** The schedule's re-fit by an extension (EXTENSION), or null. */
+  refit: { step: number; lr: number } | null;
   seed: number;
   batchSize: number;
   augment: [number, number] | null;
@@ -196,6 +212,8 @@ export function checkOptions(o: TrainClipOptions): void {
   check("evalEvery", isNonNegativeInt, "an integer >= 0");
   check("valData", isValData, `{ kind: "captions", manifest } or { kind: "openmoji", split }`);
   check("resume", (v) => typeof v === "string" && v !== "", "a folder path");
+  check("extend", (v) => typeof v === "boolean", "true or false");
+  if (o.extend === true && o.resume === undefined) fail("extend lengthens a resumed run: give resume too");
   check("init", (v) => typeof v === "string" && v !== "", "a checkpoint folder path");
   check("timeBudgetMinutes", (v) => v === null || isPositive(v), "a positive number of minutes or null");
   check("nanPatience", isPositiveInt, "a positive integer");
@@ -232,7 +250,13 @@ export interface ResolveContext {
   preset: TrainPreset | null;
   /** The config of the run being resumed. */
   saved: RunConfig | null;
+  /** Resuming: the steps the run has done. */
+  resumedStep?: number;
   dataDescription: string;
+  /** The data option in its saved form (train-data.ts dataSpec). */
+  dataSpec?: DataSpec | null;
+  /** The held-out data in its saved form, when given (else a resumed run's). */
+  valDataSpec?: ValDataOption | null;
   dataLength: number;
   loss: LossKind;
   vocabSize: number;
@@ -259,10 +283,14 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
   else steps = pick("steps", base.steps);
   // with no preset, the warmup is 10% of the run's own length
   const recipe = recipeDefaults(training ?? null, steps);
+  const cores = availableParallelism();
+  const valDataSpec = ctx.valDataSpec !== undefined && ctx.valDataSpec !== null ? ctx.valDataSpec : (saved?.valDataSpec ?? null);
   const run: RunConfig = {
     model: saved?.model ?? ctx.modelName,
     data: ctx.dataDescription,
+    dataSpec: ctx.dataSpec !== undefined ? ctx.dataSpec : (saved?.dataSpec ?? null),
     valData: o.valData !== undefined ? describeValData(o.valData) : (saved?.valData ?? null),
+    valDataSpec,
     seed: pick("seed", 0),
     steps,
     batchSize,
@@ -278,13 +306,15 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     dtype: pick("dtype", "float32"),
     vocabSize: ctx.vocabSize,
     contextLength: ctx.contextLength,
-    threads: o.threads ?? availableParallelism(),
-    dataParallel: o.dataParallel ?? DEFAULT_DATA_PARALLEL,
-    chunkSize: o.chunkSize !== undefined ? o.chunkSize : null,
-    checkpointEvery: o.checkpointEvery ?? 100,
-    evalEvery: o.evalEvery ?? 0,
-    timeBudgetMinutes: o.timeBudgetMinutes ?? null,
+    // a resumed run's own thread count (bit-exact data parallelism needs it), at most this machine's cores
+    threads: o.threads ?? (saved !== null ? Math.min(saved.threads, cores) : cores),
+    dataParallel: pick("dataParallel", DEFAULT_DATA_PARALLEL),
+    chunkSize: pick("chunkSize", null),
+    checkpointEvery: pick("checkpointEvery", 100),
+    evalEvery: pick("evalEvery", 0),
+    timeBudgetMinutes: pick("timeBudgetMinutes", null),
     nanPatience: o.nanPatience ?? saved?.nanPatience ?? recipe.nanPatience,
+    refit: saved?.refit ?? null,
   };
   if (saved !== null) {
     for (const key of RUN_KEYS_FIXED_ON_RESUME) {
@@ -292,7 +322,51 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
         fail(`resume continues a run started with ${key} = ${JSON.stringify(saved[key])}, but ${key} = ${JSON.stringify(run[key])} was given; start a new run from its weights with init instead`);
       }
     }
+    checkLength(o, saved, steps, ctx.resumedStep ?? 0);
+    if (steps !== saved.steps) run.refit = extensionRefit(saved, ctx.resumedStep ?? 0);
   }
   if (run.warmup >= run.steps) fail(`warmup (${run.warmup}) must be smaller than steps (${run.steps}): the cosine decay needs at least one step`);
   return run;
+}
+
+/**
+ * EXTENSION: a resumed run given a new length with `extend`. The cosine's shape depends on its
+ * length, so evaluating the old schedule's formula at the new length would jump (a 30-step run
+ * extended to 40 steps: lr 2.2e-5 at step 30, then 6.9e-4 at step 31). Instead the schedule is
+ * re-fitted from the hand-over: the last step taken, s, keeps its lr, L, and the remaining steps
+ * follow a cosine from L down to 0 at the new end S:
+ *
+ *   lr(t) = L · ½ (1 + cos(π (t − s) / (S − s)))     for t > s
+ *
+ * so lr(s) = L and the curve decays smoothly, as the original did. Its trade-off: a run that had
+ * already finished its decay hands over a small L, and its extension trains gently — the
+ * price of not shocking weights that settled at a low learning rate; for a fresh warmup and
+ * peak on those weights, start a new run with `init`. A run stopped while still in its warmup
+ * (s < warmup) keeps its warmup and gets the standard cosine over the new length instead, which
+ * is the same curve up to s. The re-fit is saved (RunConfig.refit), so resuming again continues it.
+ */
+function extensionRefit(saved: RunConfig, resumedStep: number): { step: number; lr: number } | null {
+  if (resumedStep <= saved.warmup) return null;
+  const last = resumedStep - 1;
+  return { step: last, lr: buildSchedule(saved)(last) };
+}
+
+/** Resuming: the run's length may change only with `extend`, and never to before the steps done. */
+function checkLength(o: TrainClipOptions, saved: RunConfig, steps: number, resumedStep: number): void {
+  if (steps < resumedStep) fail(`resume: the checkpoint is at step ${resumedStep}, past the run's ${steps} steps`);
+  if (steps === saved.steps || o.extend === true) return;
+  const given = o.epochs !== undefined ? `epochs = ${o.epochs} (${steps} steps)` : `steps = ${steps}`;
+  fail(
+    `resume continues a ${saved.steps}-step run, but ${given} was given: a new length changes the learning-rate schedule of every step left; ` +
+      `give extend (duet train --extend) to re-fit the schedule from step ${resumedStep}, or leave the length out`,
+  );
+}
+
+/** The log line of an extension: the old and new length and what the learning rate does. */
+export function describeExtension(saved: RunConfig, run: RunConfig, resumedStep: number): string | null {
+  if (run.steps === saved.steps) return null;
+  const head = `extend: the run's length goes from ${saved.steps} to ${run.steps} steps at step ${resumedStep}`;
+  if (run.refit === null) return `${head}; the warmup stays, then a cosine decay to 0 at step ${run.steps} (the same curve up to here)`;
+  const finished = resumedStep >= saved.steps ? `; the run had finished its decay, so the extension trains at that small lr (for a fresh warmup and peak, start a new run with --init)` : "";
+  return `${head}; the learning rate continues from ${run.refit.lr.toExponential(2)} (step ${run.refit.step + 1}) and decays along a cosine to 0 at step ${run.steps}${finished}`;
 }

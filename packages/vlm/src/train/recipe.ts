@@ -46,6 +46,11 @@ export interface Recipe {
   accumulation: number;
   /** Non-finite steps in a row before the run gives up. */
   nanPatience: number;
+  /**
+   * A resumed run extended to a new length (options.ts, EXTENSION): after step `step`, whose
+   * learning rate was `lr`, a cosine from `lr` to 0 at `steps`. Absent or null: the plain schedule.
+   */
+  refit?: { step: number; lr: number } | null;
 }
 
 /** The defaults where neither the caller nor a preset says otherwise (steps, warmup: see recipeDefaults). */
@@ -100,7 +105,13 @@ export function buildOptimizer(model: CLIP, recipe: Recipe): AdamW {
   return new AdamW(groups, { lr: recipe.lr, betas: recipe.betas, eps: recipe.eps });
 }
 
-/** Linear warmup, then cosine decay to 0 at recipe.steps. */
+/** Linear warmup, then cosine decay to 0 at recipe.steps (re-fitted after `refit.step` when extended). */
 export function buildSchedule(recipe: Recipe): LrSchedule {
-  return cosineLr(recipe.lr, recipe.warmup, recipe.steps);
+  const plain = cosineLr(recipe.lr, recipe.warmup, recipe.steps);
+  const refit = recipe.refit;
+  if (refit === undefined || refit === null) return plain;
+  // lr(t) = L · ½ (1 + cos(π (t − s) / (S − s))) after the hand-over s; the steps before it were taken already
+  const { step: s, lr: L } = refit;
+  const S = recipe.steps;
+  return (step) => (step <= s ? plain(step) : 0.5 * (1 + Math.cos((Math.PI * (step - s)) / (S - s))) * L);
 }

@@ -7,10 +7,13 @@
  *            a context of "fit" is sized to them; the weights are initialised from the seed
  *   init     a checkpoint's config, tokenizer and weights; a new run otherwise (step 0)
  *   resume   a training checkpoint: config, tokenizer, weights, and train_state.json's settings
- *            and position (the optimiser's moments are restored by the trainer)
+ *            and position (the optimiser's moments are restored by the trainer); the data and
+ *            held-out data are the run's own unless given again (options.ts)
  */
 
+import { resolve } from "node:path";
 import { Generator } from "@duet/tensor";
+import type { NormalizeOptions } from "../image/normalize.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
 import { CLIP, createModel } from "../model/clip.js";
 import { modelConfigToJson, parseModelConfig, type ModelConfig, type ModelConfigJson } from "../model/config.js";
@@ -18,11 +21,12 @@ import type { Tokenizer } from "../tokenizer/bpe.js";
 import { clipTokenizer } from "../tokenizer/clip-vocab.js";
 import { fitContextLength, trainBpe } from "../tokenizer/trainer.js";
 import { TrainError } from "./errors.js";
-import { resolveRunConfig, type RunConfig, type TrainClipOptions } from "./options.js";
+import { describeExtension, describeValData, resolveRunConfig, type RunConfig, type TrainClipOptions, type TrainHooks } from "./options.js";
 import { getPreset, isPresetName, type TrainPreset } from "./presets.js";
 import { applyLossInit } from "./recipe.js";
-import { resolveTrainData, type TrainData } from "./train-data.js";
+import { dataSpec, resolveTrainData, type TrainData, type TrainDataOption } from "./train-data.js";
 import { readTrainState, resolveCheckpointDir, type TrainState } from "./train-state.js";
+import type { ValDataOption } from "./validation.js";
 
 export interface RunSetup {
   model: CLIP;
@@ -31,6 +35,8 @@ export interface RunSetup {
   run: RunConfig;
   /** The checkpoint being resumed, and its state. */
   resumed: { dir: string; state: TrainState } | null;
+  /** The held-out data: the option, else a resumed run's. */
+  valData: ValDataOption | undefined;
 }
 
 const OP = "trainClip";
@@ -61,17 +67,24 @@ function section(json: ModelConfigJson, key: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** Loads the data (checking a manifest's images first) and logs what it is. */
+async function loadData(option: TrainDataOption | undefined, imageSize: number, normalize: NormalizeOptions, log: Log, hooks: TrainHooks): Promise<TrainData> {
+  const data = await resolveTrainData(option, imageSize, { mean: normalize.mean, std: normalize.std }, { onProgress: hooks.onProgress });
+  const skipped = data.skipped ?? [];
+  if (skipped.length > 0) log(`data: skipped ${skipped.length} row${skipped.length === 1 ? "" : "s"} whose image cannot be used: ${skipped.slice(0, 5).map((b) => `line ${b.line}: ${b.image} (${b.problem})`).join("; ")}${skipped.length > 5 ? ", …" : ""}`, "warn");
+  return data;
+}
+
 /** Prepares a run from the options (see the file comment). */
-export async function setupRun(o: TrainClipOptions, log: Log): Promise<RunSetup> {
+export async function setupRun(o: TrainClipOptions, log: Log, hooks: TrainHooks = {}): Promise<RunSetup> {
   const dtype = o.dtype ?? "float32";
-  if (o.resume !== undefined || o.init !== undefined) return fromCheckpoint(o, log);
+  if (o.resume !== undefined || o.init !== undefined) return fromCheckpoint(o, log, hooks);
 
   const { json, preset, name } = modelJson(o.model);
   const loss = o.loss ?? (preset === null ? undefined : "clip");
   if (preset !== null && loss !== undefined) applyLossInit(json, loss);
   const draft = parseModelConfig(json, { op: OP, source: "model" });
-  const { mean, std } = draft.duet.preprocess;
-  const data = await resolveTrainData(o.data, draft.vision_cfg.image_size, { mean, std });
+  const data = await loadData(o.data, draft.vision_cfg.image_size, draft.duet.preprocess, log, hooks);
   log(`data: ${data.description}`);
 
   let tokenizer: Tokenizer;
@@ -97,6 +110,8 @@ export async function setupRun(o: TrainClipOptions, log: Log): Promise<RunSetup>
     preset,
     saved: null,
     dataDescription: data.description,
+    dataSpec: dataSpec(o.data),
+    valDataSpec: valDataSpec(o.valData),
     dataLength: data.length,
     loss: loss ?? config.duet.loss,
     vocabSize: config.text_cfg.vocab_size,
@@ -104,17 +119,32 @@ export async function setupRun(o: TrainClipOptions, log: Log): Promise<RunSetup>
   });
   const model = createModel(config, { dtype, generator: new Generator(run.seed) });
   model.train();
-  return { model, tokenizer, data, run, resumed: null };
+  return { model, tokenizer, data, run, resumed: null, valData: o.valData };
 }
 
-async function fromCheckpoint(o: TrainClipOptions, log: Log): Promise<RunSetup> {
-  const resumeDir = o.resume === undefined ? null : resolveCheckpointDir(o.resume);
+/** The saved form of a valData option (a manifest by its absolute path). */
+function valDataSpec(option: ValDataOption | undefined): ValDataOption | null {
+  if (option === undefined) return null;
+  return option.kind === "captions" ? { ...option, manifest: resolve(option.manifest) } : { ...option };
+}
+
+/** The data of a resumed run: as given, else the run's own (from its saved spec). */
+function resumedData(o: TrainClipOptions, saved: RunConfig | null, source: string): TrainDataOption | undefined {
+  if (saved === null || o.data !== undefined) return o.data;
+  if (saved.dataSpec === undefined || saved.dataSpec === null) {
+    throw new TrainError(OP, `resume: ${source} trained on ${saved.data}, which its train_state.json cannot load again (data held in memory, or a run older than this Duet): give the data again`);
+  }
+  return saved.dataSpec as TrainDataOption;
+}
+
+async function fromCheckpoint(o: TrainClipOptions, log: Log, hooks: TrainHooks): Promise<RunSetup> {
+  const resumeDir = o.resume === undefined ? null : resolveCheckpointDir(o.resume, (line) => log(line, "warn"));
   const state = resumeDir === null ? null : readTrainState(resumeDir);
   const saved = state === null ? null : (state.config as unknown as RunConfig);
   const source = resumeDir ?? o.init!;
   if (o.model !== undefined) log(`model: ignored, the model comes from ${source}`, "warn");
   const dtype = o.dtype ?? saved?.dtype ?? "float32";
-  const checkpoint = loadCheckpoint(source, { dtype });
+  const checkpoint = loadCheckpoint(source, { dtype, onRestore: (line) => log(line, "warn") });
   const { model, tokenizer, config } = checkpoint;
   const fixed = { vocabSize: config.text_cfg.vocab_size, contextLength: config.text_cfg.context_length };
   for (const key of ["vocabSize", "contextLength"] as const) {
@@ -124,19 +154,30 @@ async function fromCheckpoint(o: TrainClipOptions, log: Log): Promise<RunSetup> 
     }
   }
   model.train();
-  const { mean, std } = config.duet.preprocess;
-  const data = await resolveTrainData(o.data, config.vision_cfg.image_size, { mean, std });
+  const dataOption = resumedData(o, saved, source);
+  const data = await loadData(dataOption, config.vision_cfg.image_size, config.duet.preprocess, log, hooks);
   log(`${resumeDir === null ? "init" : "resume"}: ${source}${state === null ? "" : ` at step ${state.step}`}; data: ${data.description}`);
+  if (saved !== null && o.data !== undefined && saved.data !== data.description) log(`resume: the run trained on ${saved.data}; it continues on ${data.description}`, "warn");
   const run = resolveRunConfig(o, {
     modelName: `init:${source}`,
     preset: null,
     saved,
+    resumedStep: state?.step ?? 0,
     dataDescription: data.description,
+    dataSpec: saved !== null && o.data === undefined ? (saved.dataSpec ?? null) : dataSpec(o.data),
+    valDataSpec: valDataSpec(o.valData),
     dataLength: data.length,
     loss: config.duet.loss,
     vocabSize: config.text_cfg.vocab_size,
     contextLength: config.text_cfg.context_length,
   });
-  if (state !== null && state.step > run.steps) throw new TrainError(OP, `resume: the checkpoint is at step ${state.step}, past the run's ${run.steps} steps`);
-  return { model, tokenizer, data, run, resumed: resumeDir === null ? null : { dir: resumeDir, state: state! } };
+  if (saved !== null && state !== null) {
+    const kept = (["evalEvery", "checkpointEvery", "threads", "chunkSize", "timeBudgetMinutes"] as const).map((key) => `${key} ${JSON.stringify(run[key])}`);
+    log(`resume: step ${state.step} of ${run.steps}; the run's settings (${kept.join(", ")}${run.valData === null ? "" : `, valData ${run.valData}`}) unless given again`);
+    const extension = describeExtension(saved, run, state.step);
+    if (extension !== null) log(extension);
+  }
+  const valData = o.valData ?? (run.valDataSpec === null ? undefined : run.valDataSpec);
+  if (o.valData === undefined && valData !== undefined) log(`resume: evaluating on the run's held-out data, ${describeValData(valData)}`);
+  return { model, tokenizer, data, run, resumed: resumeDir === null ? null : { dir: resumeDir, state: state! }, valData };
 }

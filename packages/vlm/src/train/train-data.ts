@@ -6,7 +6,10 @@
  *                            resolution and cached; a fresh caption each time an emoji is drawn
  *                            (annotation and tags, never the subgroup: see data/openmoji)
  *   a caption manifest       { kind: "captions", manifest: "pairs.csv" }: open_clip's CSV/TSV
- *                            (filepath, title) or JSONL (image, text); images decoded per batch
+ *                            (filepath, title) or JSONL (image, text); every image is decoded
+ *                            once before training (data/image-check.ts), so a broken one stops
+ *                            the run before its first step, named with its manifest line
+ *                            (`skipBadImages` drops those rows instead); then decoded per batch
  *   pairs in memory          { kind: "pairs", pairs: [{ image, caption }] }: for tests and tools
  *
  * — and the batches a step eats: `{ images: (B, 3, S, S) float32, tokens: (B, L) int32 }`, from
@@ -17,13 +20,17 @@
  * Generator, so it is as deterministic as the order.
  */
 
+import { relative, resolve } from "node:path";
 import { stack, type Tensor } from "@duet/tensor";
 import { captionDataset, evalImageLoader, trainImageLoader } from "../data/datasets.js";
 import { readCaptions, type CaptionManifestOptions } from "../data/captions.js";
+import { findBadImages, type BadImage } from "../data/image-check.js";
+import { manifestFolder } from "../data/manifest-common.js";
 import { DataLoader, type Dataset, type SampleContext } from "../data/loader.js";
 import { generatorAt } from "../data/seeds.js";
 import { loadOpenMoji, type OpenMoji } from "../data/openmoji/dataset.js";
 import type { SplitName } from "../data/openmoji/split.js";
+import type { ProgressFactory } from "../eval/embed.js";
 import type { ProgressCallback } from "../data/openmoji/rasterize.js";
 import { imageToTensor, type NormalizeOptions } from "../image/normalize.js";
 import { randomResizedCrop } from "../image/random-resized-crop.js";
@@ -49,6 +56,8 @@ export interface CaptionData extends CaptionManifestOptions {
   kind: "captions";
   /** Path of a CSV, TSV or JSONL caption manifest. */
   manifest: string;
+  /** Drop (and count) the rows whose image is missing or does not decode, instead of stopping. Default false. */
+  skipBadImages?: boolean;
 }
 
 export interface PairData {
@@ -59,6 +68,27 @@ export interface PairData {
 
 /** The `data` option: a source description, or an OpenMoji already loaded at the model's resolution. */
 export type TrainDataOption = OpenMojiData | CaptionData | PairData | OpenMoji;
+
+/** A `data` option as train_state.json keeps it, to load the same data on resume (plain JSON). */
+export type DataSpec = Omit<OpenMojiData, "dataset" | "onProgress"> | CaptionData;
+
+/**
+ * The saved form of a `data` option: a manifest by its absolute path, OpenMoji by its split;
+ * null for data held in memory (pairs, an OpenMoji already loaded), which a resume must be given again.
+ */
+export function dataSpec(option: TrainDataOption | undefined): DataSpec | null {
+  const source = option ?? { kind: "openmoji" as const };
+  if (isOpenMoji(source) || source.kind === "pairs") return null;
+  if (source.kind === "captions") return { ...source, manifest: resolve(source.manifest) };
+  if (source.dataset !== undefined) return null;
+  const { onProgress: _progress, ...spec } = source;
+  return spec;
+}
+
+export interface ResolveDataOptions {
+  /** Progress of the image check of a manifest (a bar in the CLI). */
+  onProgress?: ProgressFactory;
+}
 
 /** One training pair, ready to batch. */
 export interface TrainPair {
@@ -89,6 +119,8 @@ export interface TrainData {
   readonly openMoji: OpenMoji | null;
   /** The OpenMoji split held out from this training set, for evaluation during training ("val"), or null. */
   readonly evalSplit: SplitName | null;
+  /** Manifest rows left out by skipBadImages (images relative to the manifest's folder). */
+  readonly skipped?: readonly BadImage[];
   /** Texts to learn a BPE vocabulary from. */
   corpus(): string[];
   /** Captions as training will see them, for sizing the text context. */
@@ -99,7 +131,7 @@ export interface TrainData {
 const OP = "trainClip";
 
 /** Resolves the `data` option at `imageSize` (loading OpenMoji or reading the manifest). */
-export async function resolveTrainData(option: TrainDataOption | undefined, imageSize: number, normalize: NormalizeOptions): Promise<TrainData> {
+export async function resolveTrainData(option: TrainDataOption | undefined, imageSize: number, normalize: NormalizeOptions, options: ResolveDataOptions = {}): Promise<TrainData> {
   const source = option ?? { kind: "openmoji" };
   if (isOpenMoji(source)) return openMojiData(checkResolution(source, imageSize), "train", normalize);
   switch (source.kind) {
@@ -109,7 +141,7 @@ export async function resolveTrainData(option: TrainDataOption | undefined, imag
       return openMojiData(openMoji, source.split ?? "train", normalize);
     }
     case "captions":
-      return captionData(source, imageSize, normalize);
+      return captionData(source, imageSize, normalize, options);
     case "pairs":
       return pairData(source, imageSize);
     default:
@@ -156,16 +188,39 @@ function openMojiData(openMoji: OpenMoji, split: SplitName | "all", normalize: N
   };
 }
 
-function captionData(source: CaptionData, imageSize: number, normalize: NormalizeOptions): TrainData {
-  const { kind: _kind, manifest, ...options } = source;
-  const records = readCaptions(manifest, options).records;
-  if (records.length === 0) throw new TrainError(OP, `data: ${manifest} holds no pairs`);
+/** At most this many bad images are named in the error; the rest are counted. */
+const BAD_IMAGES_NAMED = 3;
+
+async function captionData(source: CaptionData, imageSize: number, normalize: NormalizeOptions, resolveOptions: ResolveDataOptions): Promise<TrainData> {
+  const { kind: _kind, manifest, skipBadImages = false, ...options } = source;
+  // with skipBadImages a missing file is one more bad image, not a manifest error
+  const all = readCaptions(manifest, skipBadImages ? { checkFiles: false, ...options } : options).records;
+  if (all.length === 0) throw new TrainError(OP, `data: ${manifest} holds no pairs`);
+  const distinct = new Set(all.map((r) => r.image)).size;
+  const progress = resolveOptions.onProgress?.(`checking ${distinct} images`, distinct);
+  let bad: BadImage[];
+  try {
+    bad = await findBadImages(all, { onProgress: (done) => progress?.update(done) });
+  } finally {
+    progress?.stop();
+  }
+  const folder = manifestFolder(manifest);
+  const name = (b: BadImage) => `line ${b.line}: ${relative(folder, b.image)}: ${b.problem}`;
+  if (bad.length > 0 && !skipBadImages) {
+    const more = bad.length > BAD_IMAGES_NAMED ? `; and ${bad.length - BAD_IMAGES_NAMED} more` : "";
+    throw new TrainError(OP, `data: ${bad.length} of the ${all.length} rows of ${manifest} ${bad.length === 1 ? "has" : "have"} an image that cannot be used: ${bad.slice(0, BAD_IMAGES_NAMED).map(name).join("; ")}${more}; fix or remove those rows, or skip them with skipBadImages (duet train --skip-bad-images)`);
+  }
+  const badLines = new Set(bad.map((b) => b.line));
+  const records = all.filter((r) => !badLines.has(r.line));
+  if (records.length === 0) throw new TrainError(OP, `data: none of the ${all.length} rows of ${manifest} has an image that can be used (${name(bad[0]!)})`);
+  const skipped = bad.length > 0 ? `; ${bad.length} row${bad.length === 1 ? "" : "s"} with a bad image skipped` : "";
   return {
-    description: `${manifest} (${records.length} pairs at ${imageSize}px)`,
+    description: `${manifest} (${records.length} pairs at ${imageSize}px${skipped})`,
     length: records.length,
     imageSize,
     openMoji: null,
     evalSplit: null,
+    skipped: bad.map((b) => ({ ...b, image: relative(folder, b.image) })),
     corpus: () => records.map((r) => r.text),
     sampleCaptions: () => records.map((r) => r.text),
     dataset: (augment) => {

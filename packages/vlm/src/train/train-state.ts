@@ -31,7 +31,7 @@ import { defaultGenerator } from "@duet/tensor";
 import type { LoaderPosition } from "../data/loader.js";
 import type { CLIP } from "../model/clip.js";
 import { saveCheckpoint } from "../model/checkpoint-save.js";
-import { DUET_CONFIG_FILE } from "../model/checkpoint.js";
+import { DUET_CONFIG_FILE, restoreCheckpoint } from "../model/checkpoint.js";
 import { BpeTokenizer, type Tokenizer } from "../tokenizer/bpe.js";
 import { TrainError } from "./errors.js";
 
@@ -91,10 +91,16 @@ export function saveTrainingCheckpoint(dir: string, c: TrainingCheckpoint): void
   });
 }
 
-/** The checkpoint folder a `resume` path means: DIR/checkpoint of a run folder, or DIR itself. */
-export function resolveCheckpointDir(path: string): string {
-  if (existsSync(join(path, TRAIN_STATE_FILE))) return path;
+/**
+ * The checkpoint folder a `resume` path means: DIR/checkpoint of a run folder, or DIR itself.
+ * A checkpoint folder left missing by a save killed between its two renames is restored
+ * first (model/checkpoint.ts restoreCheckpoint), and `onRestore` told.
+ */
+export function resolveCheckpointDir(path: string, onRestore?: (message: string) => void): string {
   const nested = join(path, "checkpoint");
+  if (!existsSync(path)) restoreCheckpoint(path, { onRestore });
+  else if (!existsSync(join(path, TRAIN_STATE_FILE)) && !existsSync(nested)) restoreCheckpoint(nested, { onRestore });
+  if (existsSync(join(path, TRAIN_STATE_FILE))) return path;
   if (existsSync(join(nested, TRAIN_STATE_FILE))) return nested;
   if (existsSync(join(path, DUET_CONFIG_FILE))) {
     throw new TrainError("trainClip", `resume: ${path} is a model checkpoint without ${TRAIN_STATE_FILE}: it cannot be resumed exactly; start a new run from its weights with init`);

@@ -21,11 +21,12 @@
  */
 
 import { join } from "node:path";
-import { getNumThreads, setNumThreads, type Tensor } from "@duet/tensor";
+import { getNumThreads, setNumThreads } from "@duet/tensor";
 import type { OpenMoji } from "../data/openmoji/dataset.js";
 import { deriveSeed } from "../data/seeds.js";
 import type { CLIP } from "../model/clip.js";
 import type { ModelConfig } from "../model/config.js";
+import { describeNonFinite, findNonFinite } from "../model/weights-check.js";
 import type { Tokenizer } from "../tokenizer/bpe.js";
 import { BudgetFitter } from "./budget.js";
 import { TrainAbortedError } from "./errors.js";
@@ -58,6 +59,8 @@ export interface TrainResult {
   finalLoss: number | null;
   /** The last evaluation, if any. */
   lastEval: EvalRecord | null;
+  /** The step of the checkpoint in checkpointDir (this call's last save, or the one resumed from); null when there is none. */
+  savedStep: number | null;
   /** Seconds in this call, setup included. */
   wallSeconds: number;
   /** Mean throughput of this call's steps. */
@@ -67,20 +70,15 @@ export interface TrainResult {
 /** STREAM tag of the per-chunk seeds (data/seeds.ts uses 1 and 2). */
 const CHUNK_STREAM = 3;
 
-function allFinite(tensors: Iterable<Tensor>): boolean {
-  for (const t of tensors) for (const v of t.contiguousData()) if (!Number.isFinite(v)) return false;
-  return true;
-}
-
 /** Trains a CLIP model (see the file comment and TrainClipOptions for every option and its default). */
 export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const wallStart = performance.now();
   checkOptions(options);
   const log = (line: string, level: "info" | "warn" = "info") => hooks.onLog?.(line, level);
-  const { model, tokenizer, data, run, resumed } = await setupRun(options, log);
+  const { model, tokenizer, data, run, resumed, valData } = await setupRun(options, log, hooks);
   const outDir = options.outDir;
   const checkpointDir = join(outDir, "checkpoint");
-  const heldOut = run.evalEvery > 0 ? await resolveValidation(options.valData, data) : null;
+  const heldOut = run.evalEvery > 0 ? await resolveValidation(valData, data) : null;
   if (run.evalEvery > 0 && heldOut === null) log("evalEvery: no held-out data to evaluate on (give valData, or train on OpenMoji's train split); evaluation is off", "warn");
 
   // Data parallel: the shards take the cores, so each thread's kernels run single-threaded.
@@ -112,8 +110,9 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
     let lastSaved = resumed === null ? -1 : step;
     const save = () => {
       if (lastSaved === step) return;
-      if (!allFinite(model.stateDict().values())) {
-        log(`step ${step}: the weights hold NaN or Inf; the checkpoint was not saved${lastSaved >= 0 ? ` (the last good one, step ${lastSaved}, stays in ${checkpointDir})` : ""}`, "warn");
+      const bad = findNonFinite(model.stateDict());
+      if (bad !== null) {
+        log(`step ${step}: the weights hold NaN or Inf; the checkpoint was not saved: ${describeNonFinite(bad)}${lastSaved >= 0 ? `; the last good one, step ${lastSaved}, stays in ${checkpointDir}` : ""}`, "warn");
         return;
       }
       const t0 = performance.now();
@@ -205,7 +204,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
     log(`done: ${step} steps (${stoppedBy === "steps" ? "all" : `stopped by the ${stoppedBy === "time" ? "time budget" : "signal"}`}), ${wallSeconds.toFixed(1)} s, ${samplesPerSecond.toFixed(1)} samples/s`);
     return {
       model, tokenizer, config: model.config, run, openMoji: data.openMoji, outDir, checkpointDir,
-      logPath: trainLog.path, evalLogPath: evalLog.path, steps: step, stoppedBy, finalLoss, lastEval, wallSeconds, samplesPerSecond,
+      logPath: trainLog.path, evalLogPath: evalLog.path, steps: step, stoppedBy, finalLoss, lastEval, savedStep: lastSaved >= 0 ? lastSaved : null, wallSeconds, samplesPerSecond,
     };
   } finally {
     await engine.close();

@@ -4,7 +4,7 @@ import { numberIn, nonNegativeInt, parseOrHelp, positiveInt, stringFlag, type Co
 import { DEFAULT_REFERENCE, runDemo } from "../demo-run.js";
 import { runEngineDemo } from "./demo-engine.js";
 
-const USAGE = `usage: duet demo [--out DIR] [--minutes N] [--steps N] [--json]
+const USAGE = `usage: duet demo [--out DIR] [--overwrite] [--minutes N] [--steps N] [--json]
 
 The main job: prepares OpenMoji (rasterised and cached on the first run), trains the default
 CLIP-style model on it (as many steps as fit in --minutes, timed as it goes), evaluates
@@ -15,7 +15,9 @@ text-image retrieval) and writes
   DIR/split.json      the train/val/test emojis
   DIR/checkpoint/     the model (usable by duet embed, classify, eval, index, search)
 
-  --out DIR           where to write (default runs/demo)
+  --out DIR           where to write (default runs/demo): a new or empty folder, or a run
+                      folder of Duet's with --overwrite (a folder of other files is refused)
+  --overwrite         replace the run in --out (its checkpoint, logs, report and metrics only)
   --minutes N         training time budget in minutes (default 5): the run's length and its
                       cosine schedule are fitted to it; training stops cleanly at the end
   --steps N           train this many steps instead of the preset's (quick and CI smoke runs)
@@ -24,6 +26,9 @@ text-image retrieval) and writes
   --reference F       the PyTorch reference run's metrics JSON, shown beside Duet's
                       (default ${DEFAULT_REFERENCE}; "not run" when absent)
   --json              print metrics.json on stdout instead of the summary
+
+Ctrl-C (or SIGTERM) during training stops after the current step, saves the checkpoint and
+exits 130 (143) without evaluating; a second Ctrl-C quits at once.
   --engine            instead: a ten-second tour of the tensor engine (kernels checked
                       against their naive references and timed), writing DIR/metrics.json`;
 
@@ -33,6 +38,7 @@ export const demoCommand: Command = {
   async run(args, io) {
     const parsed = parseOrHelp("demo", USAGE, args, io, {
       out: { type: "string" },
+      overwrite: { type: "boolean" },
       minutes: { type: "string" },
       steps: { type: "string" },
       seed: { type: "string" },
@@ -52,9 +58,10 @@ export const demoCommand: Command = {
       await runEngineDemo({ outDir, json }, io);
       return 0;
     }
-    await runDemo(
+    return runDemo(
       {
         outDir,
+        overwrite: values["overwrite"] === true,
         minutes: numberIn("demo", "minutes", values["minutes"], Number.MIN_VALUE) ?? 5,
         steps: positiveInt("demo", "steps", values["steps"]),
         limit: positiveInt("demo", "limit", values["limit"]),
@@ -66,6 +73,5 @@ export const demoCommand: Command = {
       },
       io,
     );
-    return 0;
   },
 };

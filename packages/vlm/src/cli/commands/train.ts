@@ -1,12 +1,13 @@
 /** `duet train`: train a CLIP model on a dataset (trainClip, ../../train). */
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { restoreCheckpoint } from "../../model/checkpoint.js";
 import { jsonDepthProblem } from "../../data/json-depth.js";
 import { parseModelConfig, type ModelConfigJson } from "../../model/index.js";
 import { describeEval, isPresetName, PRESET_NAMES, type TrainClipOptions, type TrainDataOption, type ValDataOption } from "../../train/index.js";
 import { existingFile, existingFolder, nonNegativeInt, numberIn, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command } from "../args.js";
 import { dataSpec } from "../inputs.js";
-import { trainWithProgress } from "../training.js";
+import { claimRunDir, describeInterrupt, exitCodeOf, trainWithProgress } from "../training.js";
 import { separatorFlag } from "./eval.js";
 
 const USAGE = `usage: duet train --out DIR [--data D] [--model M] [options]
@@ -14,18 +15,27 @@ const USAGE = `usage: duet train --out DIR [--data D] [--model M] [options]
 Trains a CLIP-style model with the symmetric contrastive loss (or SigLIP's) and writes the run
 folder: DIR/checkpoint/ (config.json, model.safetensors, tokenizer.json, train_state.json,
 optimizer.safetensors; written atomically every --checkpoint-every steps and at the end),
-DIR/train_log.jsonl and DIR/eval_log.jsonl. Ctrl-C stops after the current step and saves.
+DIR/train_log.jsonl and DIR/eval_log.jsonl. Ctrl-C (or SIGTERM) stops after the current step,
+saves, and exits 130 (143); a second Ctrl-C quits at once without saving.
 
-  --out DIR               the run folder
-  --data D                openmoji (default: OpenMoji's train split), openmoji:all, or a caption
-                          manifest: CSV/TSV with filepath and title columns, or JSONL
-                          {"image", "text"} (paths relative to the manifest)
+  --out DIR               the run folder: new or empty, or this run's own with --resume or
+                          --overwrite (a folder of other files is refused, untouched)
+  --overwrite             replace the run in --out (its checkpoint, logs and report only)
+  --data D                openmoji (default: OpenMoji's train split; resuming: the run's own),
+                          openmoji:all, or a caption manifest: CSV/TSV with filepath and title
+                          columns, or JSONL {"image", "text"} (paths relative to the manifest);
+                          every image is decoded once before training, a bad one stops it
+  --skip-bad-images       leave out (and count) the manifest rows whose image is missing or
+                          does not decode, instead of stopping
   --csv-img-key K         image path column (default filepath; JSONL key: image)
   --csv-caption-key K     caption column (default title; JSONL key: text)
   --csv-separator S       field separator (default "," or a tab for .tsv; "tab" for a tab)
   --model M               a preset (${PRESET_NAMES.join(", ")}; default demo) or a model config JSON file
                           (open_clip's keys plus a "duet" block)
-  --resume DIR            continue a run exactly (its folder or its checkpoint folder)
+  --resume DIR            continue a run exactly (its folder or its checkpoint folder), with its
+                          own settings and data unless given again
+  --extend                with --resume: accept a new --steps/--epochs; the learning rate goes on
+                          from where it is along a cosine re-fitted to the new end
   --init CKPT             start a new run from a checkpoint's weights (Duet or open_clip folder)
   --seed N                seeds weights, data order, captions (default 0)
   --steps N | --epochs X  how long (default: the preset's)
@@ -81,6 +91,9 @@ export const trainCommand: Command = {
       "csv-separator": { type: "string" },
       model: { type: "string" },
       resume: { type: "string" },
+      extend: { type: "boolean" },
+      overwrite: { type: "boolean" },
+      "skip-bad-images": { type: "boolean" },
       init: { type: "string" },
       seed: { type: "string" },
       steps: { type: "string" },
@@ -108,22 +121,33 @@ export const trainCommand: Command = {
     if (values["resume"] !== undefined && values["init"] !== undefined) throw new UsageError("duet train: give --resume (continue a run) or --init (new run from weights), not both");
     const loss = stringFlag(values, "loss");
     if (loss !== undefined && loss !== "clip" && loss !== "siglip") throw new UsageError(`duet train: --loss must be clip or siglip, got "${loss}"`);
-    const spec = dataSpec(c, stringFlag(values, "data") ?? "openmoji", "train");
+    const resume = stringFlag(values, "resume");
+    if (values["extend"] && resume === undefined) throw new UsageError("duet train: --extend lengthens a resumed run: give --resume DIR too");
+    // resuming without --data: the run's own data (train_state.json); else OpenMoji by default
+    const dataFlag = stringFlag(values, "data") ?? (resume === undefined ? "openmoji" : undefined);
+    const spec = dataFlag === undefined ? undefined : dataSpec(c, dataFlag, "train");
+    if (spec?.kind === "file") existingFile(c, "data", spec.path);
     const csv = { imgKey: stringFlag(values, "csv-img-key"), captionKey: stringFlag(values, "csv-caption-key"), separator: separatorFlag(c, stringFlag(values, "csv-separator")) };
-    const data: TrainDataOption = spec.kind === "openmoji" ? { kind: "openmoji", split: spec.split } : { kind: "captions", manifest: spec.path, ...csv };
+    const skipBadImages = values["skip-bad-images"] === true;
+    if (skipBadImages && spec?.kind !== "file") throw new UsageError("duet train: --skip-bad-images is for a caption manifest given with --data (OpenMoji's images are rasterised by Duet)");
+    const data: TrainDataOption | undefined =
+      spec === undefined ? undefined : spec.kind === "openmoji" ? { kind: "openmoji", split: spec.split } : { kind: "captions", manifest: spec.path, ...csv, ...(skipBadImages ? { skipBadImages } : {}) };
     const valFlag = stringFlag(values, "val-data");
     let valData: ValDataOption | undefined;
     if (valFlag !== undefined) {
       const valSpec = dataSpec(c, valFlag, "val");
       valData = valSpec.kind === "openmoji" ? { kind: "openmoji", split: valSpec.split } : { kind: "captions", manifest: valSpec.path, ...csv };
-      if (values["eval-every"] === undefined) throw new UsageError("duet train: --val-data needs --eval-every N (how often to evaluate)");
+      // a resumed run keeps its own --eval-every
+      if (values["eval-every"] === undefined && resume === undefined) throw new UsageError("duet train: --val-data needs --eval-every N (how often to evaluate)");
     }
-    const resume = stringFlag(values, "resume");
     const init = stringFlag(values, "init");
     const modelFlag = stringFlag(values, "model");
+    // a checkpoint folder that a save killed between its two renames is put back first
+    if (resume !== undefined && !existsSync(resume)) restoreCheckpoint(resume, { onRestore: (line) => io.err(`duet: ${line}`) });
     const options: Omit<TrainClipOptions, "signal"> = {
       outDir,
-      data,
+      ...(data !== undefined ? { data } : {}),
+      ...(values["extend"] ? { extend: true } : {}),
       ...(valData !== undefined ? { valData } : {}),
       ...(modelFlag !== undefined ? { model: modelOption(modelFlag) } : {}),
       ...(resume !== undefined ? { resume: existingFolder(c, "resume", resume) } : {}),
@@ -146,7 +170,9 @@ export const trainCommand: Command = {
     };
     // undefined means "the default": drop those keys so the trainer's precedence applies
     for (const key of Object.keys(options) as (keyof typeof options)[]) if (options[key] === undefined) delete options[key];
-    const { result } = await trainWithProgress(options, io);
+    claimRunDir(c, outDir, { resume, overwrite: values["overwrite"] === true }, io);
+    const run = await trainWithProgress(options, io);
+    const { result } = run;
     const summary = {
       out: result.outDir,
       checkpoint: result.checkpointDir,
@@ -156,14 +182,18 @@ export const trainCommand: Command = {
       wall_seconds: result.wallSeconds,
       samples_per_s: result.samplesPerSecond,
       last_eval: result.lastEval,
+      saved_step: result.savedStep,
+      ...(run.interrupted !== null ? { interrupted_by: run.interrupted } : {}),
       run: result.run,
     };
     if (values["json"]) io.out(JSON.stringify(summary));
     else {
       io.out(`trained ${result.steps} steps in ${result.wallSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s${result.stoppedBy === "steps" ? "" : `, stopped by the ${result.stoppedBy === "time" ? "time budget" : "interrupt"}`}); final loss ${result.finalLoss?.toFixed(4) ?? "-"}`);
       if (result.lastEval) io.out(describeEval(result.lastEval));
-      io.out(`checkpoint: ${result.checkpointDir}`);
+      io.out(`checkpoint: ${result.savedStep === null ? "none written" : result.checkpointDir}`);
     }
-    return 0;
+    if (run.interrupted === null) return 0;
+    io.err(describeInterrupt(run, `duet train --resume ${outDir} --out ${outDir}`));
+    return exitCodeOf(run.interrupted);
   },
 };
