@@ -93,7 +93,7 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     expect(loaded.tokenizer.encode("a red square")).toEqual(tokenizer.encode("a red square"));
     expect(loaded.tokenize(["a red square"]).shape).toEqual([1, 8]);
     rmSync(join(dir, "tokenizer.json"));
-    expectModelError(() => loadCheckpoint(dir), /tokenizer\.json: config\.json names duet\.tokenizer "tokenizer\.json", but the file is missing/);
+    expectModelError(() => loadCheckpoint(dir), /tokenizer\.json: the config names the tokenizer "tokenizer\.json", but the file is missing/);
   });
 
   it("writes open_clip's own layout too", () => {
