@@ -23,6 +23,9 @@ PYTHON="${PYTHON:-python3}"
 NPROC="${NPROC:-2}"
 STEPS="${STEPS:-50}"
 WORK="${1:-$(mktemp -d -t duet-scale-out-XXXXXX)}"
+# both as absolute paths: the steps below run in other folders
+WORK="$(mkdir -p "$WORK" && cd "$WORK" && pwd)"
+case "$PYTHON" in */*) PYTHON="$(cd "$(dirname "$PYTHON")" && pwd)/$(basename "$PYTHON")" ;; esac
 mkdir -p "$WORK"
 
 if ! "$PYTHON" -c "import sys; sys.path.insert(0, sys.argv[1]); import torch, PIL, transformers, open_clip_full" "$HERE" 2>/dev/null; then
