@@ -182,12 +182,30 @@ describe("renderReport", () => {
       zeroShotExamples: [{ image: "data:image/png;base64,AA==", annotation: "cat", truth: "animal", top: [{ label: "animal", probability: 0.9 }] }],
       retrievalExamples: [{ query: "cat", truthRank: 1, results: [{ image: "data:image/png;base64,AA==", annotation: "cat", score: 0.9, correct: true }] }],
       zeroShotTemplates: ["{}"],
+      styles: ["openmoji", "noto"].map((style) => ({
+        style, images: 2, zeroshot_top1: 0.5, zeroshot_top5: 1, "text_to_image_R@1": 0.5, "text_to_image_R@5": 1, "text_to_image_R@10": 1,
+        "image_to_text_R@1": 0, "image_to_text_R@5": 1, "image_to_text_R@10": 1, "chance_R@10": 1,
+      })),
+      captions: { meanDistinct: 123.4 },
+      transfer: {
+        path: "bench/results/style-transfer.json",
+        table: {
+          source: "bench/results/style-transfer.json",
+          description: "two seeds",
+          rows: [{ trained: ["openmoji", "noto"], tested: "fluent", held_out_style: true, seeds: 2, "text_to_image_R@10": { mean: 0.3, sd: 0.01 }, "image_to_text_R@10": { mean: 0.31, sd: 0.02 }, zeroshot_top1: { mean: 0.05, sd: 0.01 } }],
+        },
+      },
     },
   };
 
   it("the demo's report has every section, escapes captions, and shows 'not run' without a reference", () => {
     const html = renderReport(demo);
     for (const id of REPORT_SECTIONS) expect(html).toContain(`<section id="${id}">`);
+    // the drawing styles and the transfer table, marked as a committed run's numbers
+    expect(html).toContain("a training emoji has 123 distinct captions on average");
+    expect(html).toContain("fluent <b>(unseen style)</b>");
+    expect(html).toContain("30.0 ± 1.0%");
+    expect(html).toContain("not from this run");
     expect(html).toContain("a &amp; b");
     expect(html.match(/not run/g)!.length).toBeGreaterThanOrEqual(9); // 8 metrics + wall time + the reference section
   });

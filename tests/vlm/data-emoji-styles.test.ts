@@ -119,3 +119,30 @@ describe("sampling by concept", () => {
     expect(draw()).toEqual(draw());
   });
 });
+
+describe("training on the styles", () => {
+  it("dataset ids: openmoji, noto, fluent and emoji, with a split", async () => {
+    const { dataSpec, oneStyle } = await import("../../packages/vlm/src/cli/inputs.js");
+    expect(dataSpec("train", "emoji", "train")).toEqual({ kind: "openmoji", split: "train", id: "emoji", styles: ["openmoji", "noto", "fluent"] });
+    expect(dataSpec("eval", "Noto:test", "train")).toEqual({ kind: "openmoji", split: "test", id: "noto", styles: ["noto"] });
+    expect(dataSpec("train", "pairs.csv", "train")).toEqual({ kind: "file", path: "pairs.csv" });
+    expect(() => dataSpec("eval", "fluent:dev", "test")).toThrow(/the split must be train, val, test or all, got "dev"/);
+    expect(() => oneStyle("eval zeroshot", dataSpec("eval zeroshot", "emoji:test", "test") as never)).toThrow(/holds three drawing styles; give one: openmoji, noto or fluent \(e\.g\. noto:test\)/);
+  });
+
+  it("trainClip trains on several styles with the drawing augmentation, and says so in its settings", async () => {
+    const { trainClip } = await import("../../packages/vlm/src/index.js");
+    const { tinyRun } = await import("./train-helpers.js");
+    const options = await tinyRun(tempDir("emoji-run"), { steps: 3 });
+    const result = await trainClip({
+      ...options,
+      data: { kind: "emoji", hexcodes: HANDFUL, split: "all", cacheDir: tempDir("styles-cache") },
+      augment: { scale: [0.5, 1], degrees: 10, translate: 0.05, background: 0.5 },
+    });
+    expect(result.steps).toBe(3);
+    expect(result.finalLoss).not.toBeNull();
+    expect(result.run.data).toMatch(/^emoji:all \(\d+ drawings: openmoji 8, noto 7, fluent 7; at 16px, sampled by concept\)$/);
+    expect(result.run.augment).toEqual([0.5, 1]);
+    expect(result.run.drawing).toEqual({ degrees: 10, translate: 0.05, background: 0.5 });
+  });
+});

@@ -15,7 +15,9 @@ import { availableParallelism, cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { writeFileAtomic } from "../data/atomic.js";
-import { loadOpenMoji, openMojiItems, openMojiVersion, OPENMOJI_ATTRIBUTION_HTML, writeSplitJson, ZERO_SHOT_TEMPLATES } from "../data/index.js";
+import { readFileSync } from "node:fs";
+import { EMOJI_STYLES, loadEmojiCollection, openMojiItems, openMojiVersion, stylesAttributionHtml, styleHas, writeSplitJson, ZERO_SHOT_TEMPLATES, type EmojiStyle } from "../data/index.js";
+import type { StyleMetrics, TransferTable } from "../report/styles-section.js";
 import { loadCheckpoint, modelConfigToJson } from "../model/index.js";
 import { readReferenceRun } from "../report/reference.js";
 import { renderReport, type HeadlineMetrics } from "../report/report.js";
@@ -35,8 +37,12 @@ export interface DemoOptions {
   minutes: number;
   /** Fewer steps than the preset's (smoke runs); the warmup shrinks in proportion. */
   steps?: number;
-  /** Only the first N emojis of OpenMoji (smoke runs and tests). */
+  /** Only the first N emojis of each style (smoke runs and tests). */
   limit?: number;
+  /** The drawing styles to train on (default all three: the `emoji` dataset). */
+  styles?: readonly EmojiStyle[];
+  /** The committed leave-one-style-out results the report shows (default bench/results/style-transfer.json). */
+  transferPath?: string;
   batchSize?: number;
   threads?: number;
   seed: number;
@@ -54,6 +60,18 @@ export function repoRoot(start = process.cwd()): string {
 }
 
 export const DEFAULT_REFERENCE = "bench/results/reference-train.json";
+export const DEFAULT_TRANSFER = "bench/results/style-transfer.json";
+
+/** The committed leave-one-style-out table, if the file is there and reads as one. */
+function readTransferTable(path: string): TransferTable | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const table = JSON.parse(readFileSync(path, "utf8")) as TransferTable;
+    return Array.isArray(table.rows) ? table : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Runs the demo (see the file comment); returns the exit status (130 / 143 when interrupted during training). */
 export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
@@ -66,15 +84,18 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   const resolution = (preset.model.vision_cfg as { image_size: number }).image_size;
   const loadAtStart = loadavg()[0]!;
 
-  // 1. prepare
+  // 1. prepare: every style's drawings (cached after the first run); the one split by base emoji
   let t = performance.now();
-  const rasterProgress = startProgress(io, `rasterising OpenMoji at ${resolution}px`, Math.min(options.limit ?? Infinity, openMojiItems().length));
-  const openMoji = await loadOpenMoji({ resolution, limit: options.limit, onProgress: (done) => rasterProgress.update(done) });
+  const styles = options.styles ?? EMOJI_STYLES;
+  const drawings = styles.reduce((sum, style) => sum + Math.min(options.limit ?? Infinity, openMojiItems().filter((item) => styleHas(style, item.hexcode)).length), 0);
+  const rasterProgress = startProgress(io, `rasterising ${styles.join(", ")} at ${resolution}px`, drawings);
+  const collection = await loadEmojiCollection({ styles, resolution, limit: options.limit, onProgress: (done) => rasterProgress.update(done) });
   rasterProgress.stop();
+  const openMoji = collection.part("openmoji") ?? collection.parts[0]!;
   const split = { train: openMoji.split.train.length, val: openMoji.split.val.length, test: openMoji.split.test.length };
   writeSplitJson(join(options.outDir, "split.json"), openMoji.split);
   phase("prepare", t);
-  say(`OpenMoji ${openMojiVersion()}: ${openMoji.length} emojis at ${resolution}px (${openMoji.cache.status === "hit" ? "from the cache" : "rasterised and cached"}); split by base emoji: ${split.train} train, ${split.val} val, ${split.test} test`);
+  say(`OpenMoji ${openMojiVersion()}'s emojis at ${resolution}px in ${collection.parts.map((p) => `${p.style} (${p.length}, ${p.cache.status === "hit" ? "cached" : "rasterised"})`).join(", ")}; split by base emoji: ${split.train} train, ${split.val} val, ${split.test} test in ${openMoji.style}`);
 
   // 2. train
   t = performance.now();
@@ -85,7 +106,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
     {
       outDir: options.outDir,
       model: "demo",
-      data: openMoji,
+      data: { kind: "emoji", dataset: collection, split: "train" },
       seed: options.seed,
       // without --steps: the preset's length to start, then as many steps as the budget holds
       ...(options.steps === undefined ? {} : { steps }),
@@ -111,9 +132,24 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   // 3. evaluate the checkpoint as saved, on the test split
   t = performance.now();
   const checkpoint = loadCheckpoint(result.checkpointDir);
-  const set = await openMojiEvalSet(checkpoint.preprocess.size, "test", { openMoji, onProgress: progressFor(io) });
+  const set = await openMojiEvalSet(checkpoint.preprocess.size, "test", { openMoji, style: openMoji.style, onProgress: progressFor(io) });
   // the same evaluator as the validation curve's (eval/held-out.ts), on the test split
   const evaluation = await evaluateHeldOut(checkedEncoder(checkpoint), set, { onProgress: progressFor(io) });
+  // and the test split in every other style trained on
+  const styleMetrics: StyleMetrics[] = [];
+  for (const part of collection.parts) {
+    const record = part === openMoji ? evaluation.record : (await evaluateHeldOut(checkedEncoder(checkpoint), await openMojiEvalSet(checkpoint.preprocess.size, "test", { openMoji: part, style: part.style }), { onProgress: progressFor(io) })).record;
+    styleMetrics.push({
+      style: part.style, images: record.images, zeroshot_top1: record.zeroshot_top1!, zeroshot_top5: record.zeroshot_top5!,
+      "text_to_image_R@1": record["text_to_image_R@1"]!, "text_to_image_R@5": record["text_to_image_R@5"]!, "text_to_image_R@10": record["text_to_image_R@10"]!,
+      "image_to_text_R@1": record["image_to_text_R@1"]!, "image_to_text_R@5": record["image_to_text_R@5"]!, "image_to_text_R@10": record["image_to_text_R@10"]!,
+      "chance_R@10": record["chance_R@10"]!,
+    });
+  }
+  const trainIndices = openMoji.indicesOf("train");
+  const meanDistinct = trainIndices.reduce((sum, i) => sum + openMoji.distinctCaptions(i), 0) / Math.max(1, trainIndices.length);
+  const transferPath = options.transferPath ?? DEFAULT_TRANSFER;
+  const transfer = readTransferTable(resolve(repoRoot(), transferPath));
   phase("evaluate", t);
 
   // 4. report
@@ -135,7 +171,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   const trainConfig = { ...result.run, steps_done: result.steps, stopped_by: result.stoppedBy, final_loss: result.finalLoss ?? NaN, samples_per_s: Number(result.samplesPerSecond.toFixed(1)) };
   const modelConfig = modelConfigToJson(checkpoint.config);
   const metrics = {
-    dataset: `OpenMoji ${openMojiVersion()}`,
+    dataset: `OpenMoji ${openMojiVersion()}'s emojis drawn in ${collection.styles.join(", ")}`,
     split: "test",
     n_items: z.n,
     classes: z.classes,
@@ -149,6 +185,9 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
       n_images: r.n_images, n_texts: r.n_texts,
     },
     split_sizes: split,
+    styles: Object.fromEntries(styleMetrics.map(({ style, ...m }) => [style, m])),
+    captions: { mean_distinct_per_training_emoji: Number(meanDistinct.toFixed(1)) },
+    transfer: transfer === undefined ? null : { source: transferPath, rows: transfer.rows },
     train: {
       preset: "demo", steps: result.steps, planned_steps: result.run.steps, stopped_by: result.stoppedBy, epochs: stepLog.at(-1)?.epoch ?? 0,
       batch_size: result.run.batchSize, final_loss: result.finalLoss, samples_per_s: result.samplesPerSecond, seed: result.run.seed, threads: result.run.threads,
@@ -165,12 +204,15 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
     title: "Duet demo: a CLIP-style model trained on OpenMoji",
     generatedAt: new Date().toISOString(),
     generator: "duet demo",
-    dataset: `OpenMoji ${openMojiVersion()}`,
+    dataset: `OpenMoji ${openMojiVersion()}'s emojis drawn in ${collection.styles.join(", ")}`,
     wallTime: { ...wall, total: (performance.now() - started) / 1000 }, // the report's own writing is not counted in it
     trainConfig,
     machine,
-    test: { split, metrics: headline, reference, referencePath: options.referencePath, zeroShotTemplates: ZERO_SHOT_TEMPLATES, ...examples },
-    attributionHtml: OPENMOJI_ATTRIBUTION_HTML,
+    test: {
+      split, metrics: headline, reference, referencePath: options.referencePath, zeroShotTemplates: ZERO_SHOT_TEMPLATES, ...examples,
+      styles: styleMetrics, captions: { meanDistinct }, transfer: { table: transfer, path: transferPath },
+    },
+    attributionHtml: `Emojis: ${stylesAttributionHtml(collection.styles)}. Captions use Unicode CLDR keywords from emojibase-data (MIT).`,
   });
   writeFileAtomic(join(options.outDir, "report.html"), html);
   phase("report", t);
@@ -182,7 +224,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
     const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
     const recall = (way: "text_to_image" | "image_to_text") => [1, 5, 10].map((k) => pct(r[`${way}_R@${k}` as "text_to_image_R@1"])).join(" / ");
     const chance = [1, 5, 10].map((k) => pct(chanceRecall(n, k))).join(" / ");
-    io.out(`Duet demo: trained the demo model (${(checkpoint.model.numParameters() / 1e6).toFixed(2)}M parameters) on ${split.train} OpenMoji emojis, ${result.steps} steps in ${formatSeconds(wall["train"]!)}${result.stoppedBy === "steps" ? "" : ` (stopped by the ${result.stoppedBy === "time" ? `${options.minutes}-minute budget` : "interrupt"})`}`);
+    io.out(`Duet demo: trained the demo model (${(checkpoint.model.numParameters() / 1e6).toFixed(2)}M parameters) on ${split.train} training emojis in ${collection.styles.length === 1 ? `the ${collection.styles[0]} style` : `${collection.styles.length} drawing styles (${collection.styles.join(", ")})`}, ${result.steps} steps in ${formatSeconds(wall["train"]!)}${result.stoppedBy === "steps" ? "" : ` (stopped by the ${result.stoppedBy === "time" ? `${options.minutes}-minute budget` : "interrupt"})`}`);
     io.out(`test split (${z.n} emojis never seen in training):`);
     io.out(`  zero-shot over ${z.classes} subgroups  top-1 ${pct(z.top1)} (chance ${pct(z.chance_top1)}), top-5 ${pct(z.top5)} (chance ${pct(z.chance_top5)})`);
     io.out(`  text→image R@1/5/10  ${recall("text_to_image")}  (chance ${chance})`);

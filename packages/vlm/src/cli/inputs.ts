@@ -11,7 +11,7 @@ import { stack, type Tensor } from "@duet/tensor";
 import { readImage } from "../image/index.js";
 import { restoreCheckpoint } from "../model/checkpoint.js";
 import { loadCheckpoint, type LoadedCheckpoint } from "../model/index.js";
-import { readTemplates, type SplitName } from "../data/index.js";
+import { EMOJI_STYLES, readTemplates, type EmojiStyle, type SplitName } from "../data/index.js";
 import { isTemplateSetName, TEMPLATE_SETS, type TemplateSetName } from "../data/prompt-template.js";
 import { existingFile, UsageError } from "./args.js";
 
@@ -57,21 +57,34 @@ export function imagesUnder(folder: string): string[] {
   return found;
 }
 
-/** `--data openmoji[:split]`: the embedded dataset and a split ("all" for every emoji). */
+/**
+ * `--data ID[:split]` for the embedded emojis: `openmoji`, `noto` or `fluent` (one drawing
+ * style), or `emoji` (all three), and a split ("all" for every emoji).
+ */
 export interface OpenMojiSpec {
   kind: "openmoji";
   split: SplitName | "all";
+  /** The dataset id as given, in lower case. */
+  id: "emoji" | EmojiStyle;
+  styles: EmojiStyle[];
 }
 
-/** Parses `--data`: "openmoji" or "openmoji:SPLIT", else a path (returned as a file spec). */
+/** Parses `--data`: "openmoji", "noto", "fluent" or "emoji", each optionally ":SPLIT", else a path (returned as a file spec). */
 export function dataSpec(command: string, value: string, defaultSplit: SplitName | "all"): OpenMojiSpec | { kind: "file"; path: string } {
-  const match = /^openmoji(?::(.*))?$/i.exec(value);
+  const match = /^(openmoji|noto|fluent|emoji)(?::(.*))?$/i.exec(value);
   if (match === null) return { kind: "file", path: value };
-  const split = match[1] ?? defaultSplit;
+  const id = match[1]!.toLowerCase() as OpenMojiSpec["id"];
+  const split = match[2] ?? defaultSplit;
   if (split !== "train" && split !== "val" && split !== "test" && split !== "all") {
-    throw new UsageError(`duet ${command}: --data ${value}: the OpenMoji split must be train, val, test or all, got "${split}"`);
+    throw new UsageError(`duet ${command}: --data ${value}: the split must be train, val, test or all, got "${split}"`);
   }
-  return { kind: "openmoji", split };
+  return { kind: "openmoji", split, id, styles: id === "emoji" ? [...EMOJI_STYLES] : [id] };
+}
+
+/** The one drawing style of a dataset id, for commands that evaluate or list one style at a time. */
+export function oneStyle(command: string, spec: OpenMojiSpec): EmojiStyle {
+  if (spec.styles.length !== 1) throw new UsageError(`duet ${command}: --data ${spec.id}:${spec.split} holds three drawing styles; give one: openmoji, noto or fluent (e.g. noto:${spec.split})`);
+  return spec.styles[0]!;
 }
 
 /** Prompt templates and what to call them in output: a set's name, or the file they came from. */

@@ -21,12 +21,13 @@
 import { escapeHtml, formatNumber, formatPercent } from "./html.js";
 import { movingAverage } from "./line-chart.js";
 import { scheduleSection, trainingLossSection, validationSection, type EvalPoint, type StepPoint } from "./run-charts.js";
+import { stylesSection, transferSection } from "./styles-section.js";
 import { metricsTable, referenceSection, retrievalSection, seconds, similaritySection, zeroShotSection, type TestReport } from "./test-sections.js";
 
 export type { EvalPoint, StepPoint } from "./run-charts.js";
 export type { HeadlineMetrics, RetrievalExample, TestReport, ZeroShotExample } from "./test-sections.js";
 
-export const REPORT_SECTIONS = ["contents", "summary", "metrics", "reference", "curves", "accuracy", "schedule", "similarity", "zero-shot", "retrieval", "config", "credits"] as const;
+export const REPORT_SECTIONS = ["contents", "summary", "metrics", "styles", "transfer", "reference", "curves", "accuracy", "schedule", "similarity", "zero-shot", "retrieval", "config", "credits"] as const;
 /** The sections of every run's report (the rest are the demo's test split, and credits where the data has an attribution). */
 export const RUN_SECTIONS = ["contents", "summary", "curves", "accuracy", "schedule", "config"] as const;
 
@@ -140,7 +141,10 @@ export function renderReport(data: ReportData): string {
   const test = data.test;
   const sections: [string, string, string][] = [["summary", "Summary", summary(data)]];
   if (test !== undefined) {
-    sections.push(["metrics", "Test-split metrics", metricsTable(test, data.wallTime["total"])], ["reference", "PyTorch reference", referenceSection(test)]);
+    sections.push(["metrics", "Test-split metrics", metricsTable(test, data.wallTime["total"])]);
+    if (test.styles !== undefined) sections.push(["styles", "Every drawing style", stylesSection(test.styles, test.captions)]);
+    if (test.transfer !== undefined) sections.push(["transfer", "Transfer to an unseen drawing style", transferSection(test.transfer.table, test.transfer.path)]);
+    sections.push(["reference", "PyTorch reference", referenceSection(test)]);
   }
   sections.push(
     ["curves", "Training loss", trainingLossSection(data.steps)],

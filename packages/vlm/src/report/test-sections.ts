@@ -8,6 +8,7 @@
 import { similarityHeatmap } from "./heatmap.js";
 import { escapeHtml, formatPercent } from "./html.js";
 import { REFERENCE_METRICS, type ReferenceMetric, type ReferenceRun } from "./reference.js";
+import type { StyleMetrics, TransferTable } from "./styles-section.js";
 
 /** The test-split numbers of the report (metrics.json holds the same). */
 export interface HeadlineMetrics {
@@ -40,6 +41,12 @@ export interface TestReport {
   zeroShotExamples: readonly ZeroShotExample[];
   retrievalExamples: readonly RetrievalExample[];
   zeroShotTemplates: readonly string[];
+  /** The test split in every drawing style trained on (styles-section.ts). */
+  styles?: readonly StyleMetrics[];
+  /** Distinct captions a training emoji has, on average. */
+  captions?: { meanDistinct: number };
+  /** The leave-one-style-out table of a committed run, and where it was looked for. */
+  transfer?: { table: TransferTable | undefined; path: string };
 }
 
 export function seconds(s: number | undefined): string {

@@ -20,6 +20,7 @@
 
 import { availableParallelism } from "node:os";
 import type { ProgressFactory } from "../eval/embed.js";
+import { isEmojiStyle } from "../data/openmoji/styles.js";
 import type { ModelConfig, ModelConfigJson } from "../model/config.js";
 import { TrainError } from "./errors.js";
 import type { LossKind } from "../loss/model-loss.js";
@@ -108,8 +109,12 @@ export interface TrainClipOptions {
   fitStepsToBudget?: boolean;
   /** Give up after this many steps in a row with a NaN or Inf loss or gradient (each is skipped). Default 5. */
   nanPatience?: number;
-  /** RandomResizedCrop during training: true (open_clip's scale [0.9, 1]) or a scale range. Default: the preset's; false. */
-  augment?: boolean | { scale: [number, number] };
+  /**
+   * Augmentation during training: true (the preset's, else RandomResizedCrop at open_clip's
+   * scale [0.9, 1]), false, or { scale, degrees?, translate?, background? } — the last three
+   * for drawings only (image/augment.ts). Default: the preset's; false.
+   */
+  augment?: boolean | AugmentSpec;
   /**
    * A learned BPE's size, for models whose config names tokenizer.json (default: the preset's;
    * the config's vocab_size; 2048 when the config gives none).
@@ -159,7 +164,10 @@ export interface RunConfig extends Recipe {
   refit: { step: number; lr: number } | null;
   seed: number;
   batchSize: number;
+  /** RandomResizedCrop's scale, or null: no augmentation. */
   augment: [number, number] | null;
+  /** For drawings, with augment: rotation (degrees), shift (fraction) and coloured-background probability; absent in runs saved before it existed. */
+  drawing?: DrawingExtras;
   dtype: "float32" | "float64";
   vocabSize: number;
   contextLength: number;
@@ -172,7 +180,30 @@ export interface RunConfig extends Recipe {
 }
 
 /** Settings a resumed run takes from its checkpoint (and must not be given differently). */
-export const RUN_KEYS_FIXED_ON_RESUME = ["seed", "batchSize", "lr", "warmup", "weightDecay", "betas", "eps", "loss", "accumulation", "gradClipNorm", "augment", "dtype"] as const;
+export const RUN_KEYS_FIXED_ON_RESUME = ["seed", "batchSize", "lr", "warmup", "weightDecay", "betas", "eps", "loss", "accumulation", "gradClipNorm", "augment", "drawing", "dtype"] as const;
+
+/** The augmentation asked for: RandomResizedCrop's scale and, for drawings, the extras. */
+export interface AugmentSpec {
+  scale: [number, number];
+  degrees?: number;
+  translate?: number;
+  background?: number;
+}
+
+export interface DrawingExtras {
+  degrees: number;
+  translate: number;
+  background: number;
+}
+
+const NO_DRAWING: DrawingExtras = { degrees: 0, translate: 0, background: 0 };
+
+/** An augment option or a preset's as the run config keeps it. */
+function resolveAugment(a: boolean | AugmentSpec): { scale: [number, number] | null; drawing: DrawingExtras } {
+  if (a === false) return { scale: null, drawing: NO_DRAWING };
+  if (a === true) return { scale: [0.9, 1], drawing: NO_DRAWING };
+  return { scale: [a.scale[0], a.scale[1]], drawing: { degrees: a.degrees ?? 0, translate: a.translate ?? 0, background: a.background ?? 0 } };
+}
 
 const OP = "trainClip";
 
@@ -219,7 +250,7 @@ export function checkOptions(o: TrainClipOptions): void {
   check("nanPatience", isPositiveInt, "a positive integer");
   check("fitStepsToBudget", (v) => typeof v === "boolean", "true or false");
   if (o.fitStepsToBudget === true && (o.timeBudgetMinutes === undefined || o.timeBudgetMinutes === null)) fail("fitStepsToBudget needs timeBudgetMinutes");
-  check("augment", (v) => typeof v === "boolean" || (typeof v === "object" && v !== null && isScale((v as { scale: unknown }).scale)), "true, false or { scale: [low, high] } with 0 < low <= high <= 1");
+  check("augment", (v) => typeof v === "boolean" || (typeof v === "object" && v !== null && isScale((v as { scale: unknown }).scale) && isDrawing(v)), "true, false or { scale: [low, high], degrees?, translate?, background? } with 0 < low <= high <= 1, degrees in [0, 180], translate and background in [0, 1]");
   check("vocabSize", (v) => Number.isInteger(v) && (v as number) >= 514, "an integer >= 514 (512 byte symbols + 2 special tokens)");
   check("contextLength", (v) => v === "fit" || (Number.isInteger(v) && (v as number) >= 3 && (v as number) <= 77), `an integer in [3, 77] or "fit"`);
   check("dtype", (v) => v === "float32" || v === "float64", `"float32" or "float64"`);
@@ -230,14 +261,20 @@ export function checkOptions(o: TrainClipOptions): void {
 
 /** How train_state.json names the held-out data. */
 export function describeValData(v: ValDataOption): string {
-  return v.kind === "openmoji" ? `openmoji:${v.split ?? "val"}` : v.manifest;
+  return v.kind === "openmoji" ? `${v.style ?? "openmoji"}:${v.split ?? "val"}` : v.manifest;
 }
 
 function isValData(v: unknown): boolean {
   if (typeof v !== "object" || v === null) return false;
-  const o = v as { kind?: unknown; manifest?: unknown; split?: unknown };
+  const o = v as { kind?: unknown; manifest?: unknown; split?: unknown; style?: unknown };
   if (o.kind === "captions") return typeof o.manifest === "string" && o.manifest !== "";
-  return o.kind === "openmoji" && (o.split === undefined || ["train", "val", "test", "all"].includes(o.split as string));
+  return o.kind === "openmoji" && (o.split === undefined || ["train", "val", "test", "all"].includes(o.split as string)) && (o.style === undefined || isEmojiStyle(o.style));
+}
+
+function isDrawing(v: object): boolean {
+  const { degrees = 0, translate = 0, background = 0 } = v as Partial<DrawingExtras>;
+  const inRange = (x: unknown, hi: number) => typeof x === "number" && x >= 0 && x <= hi;
+  return inRange(degrees, 180) && inRange(translate, 1) && inRange(background, 1);
 }
 
 function isScale(v: unknown): boolean {
@@ -274,7 +311,8 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     if (saved !== null) return saved[key];
     return fallback;
   };
-  const augment = o.augment === undefined ? undefined : o.augment === false ? null : o.augment === true ? ([0.9, 1] as [number, number]) : o.augment.scale;
+  const presetAugment = resolveAugment(training?.augment ?? false);
+  const givenAugment = o.augment === undefined ? undefined : o.augment === true ? (training?.augment ? presetAugment : resolveAugment(true)) : resolveAugment(o.augment);
   const batchSize = pick("batchSize", training?.batchSize ?? 128);
   const base = recipeDefaults(training ?? null);
   const accumulation = pick("accumulation", base.accumulation);
@@ -302,7 +340,8 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     loss: o.loss ?? saved?.loss ?? ctx.loss,
     accumulation,
     gradClipNorm: pick("gradClipNorm", recipe.gradClipNorm),
-    augment: augment !== undefined ? augment : saved !== null ? saved.augment : training?.augment ? [0.9, 1] : null,
+    augment: givenAugment !== undefined ? givenAugment.scale : saved !== null ? saved.augment : presetAugment.scale,
+    drawing: givenAugment !== undefined ? givenAugment.drawing : saved !== null ? (saved.drawing ?? NO_DRAWING) : presetAugment.drawing,
     dtype: pick("dtype", "float32"),
     vocabSize: ctx.vocabSize,
     contextLength: ctx.contextLength,
@@ -317,9 +356,11 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     refit: saved?.refit ?? null,
   };
   if (saved !== null) {
+    // a run saved before `drawing` existed had none
+    const before = { ...saved, drawing: saved.drawing ?? NO_DRAWING };
     for (const key of RUN_KEYS_FIXED_ON_RESUME) {
-      if (JSON.stringify(run[key]) !== JSON.stringify(saved[key])) {
-        fail(`resume continues a run started with ${key} = ${JSON.stringify(saved[key])}, but ${key} = ${JSON.stringify(run[key])} was given; start a new run from its weights with init instead`);
+      if (JSON.stringify(run[key]) !== JSON.stringify(before[key])) {
+        fail(`resume continues a run started with ${key} = ${JSON.stringify(before[key])}, but ${key} = ${JSON.stringify(run[key])} was given; start a new run from its weights with init instead`);
       }
     }
     checkLength(o, saved, steps, ctx.resumedStep ?? 0);

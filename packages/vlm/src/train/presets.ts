@@ -35,8 +35,8 @@ export interface PresetTraining {
   readonly warmup: number;
   readonly weightDecay: number;
   readonly gradClipNorm: number | null;
-  /** RandomResizedCrop (open_clip's scale [0.9, 1]) during training. */
-  readonly augment: boolean;
+  /** Augmentation during training: true for RandomResizedCrop at open_clip's scale [0.9, 1], or its own settings (options.ts AugmentSpec). */
+  readonly augment: boolean | { readonly scale: [number, number]; readonly degrees?: number; readonly translate?: number; readonly background?: number };
 }
 
 export interface TrainPreset {

@@ -35,6 +35,7 @@ import type { ProgressCallback } from "../data/openmoji/rasterize.js";
 import { imageToTensor, type NormalizeOptions } from "../image/normalize.js";
 import { randomResizedCrop } from "../image/random-resized-crop.js";
 import type { Tokenizer } from "../tokenizer/bpe.js";
+import { emojiTrainData, type EmojiData } from "./emoji-data.js";
 import { TrainError } from "./errors.js";
 
 export interface OpenMojiData {
@@ -67,10 +68,10 @@ export interface PairData {
 }
 
 /** The `data` option: a source description, or an OpenMoji already loaded at the model's resolution. */
-export type TrainDataOption = OpenMojiData | CaptionData | PairData | OpenMoji;
+export type TrainDataOption = OpenMojiData | EmojiData | CaptionData | PairData | OpenMoji;
 
 /** A `data` option as train_state.json keeps it, to load the same data on resume (plain JSON). */
-export type DataSpec = Omit<OpenMojiData, "dataset" | "onProgress"> | CaptionData;
+export type DataSpec = Omit<OpenMojiData, "dataset" | "onProgress"> | Omit<EmojiData, "dataset" | "onProgress"> | CaptionData;
 
 /**
  * The saved form of a `data` option: a manifest by its absolute path, OpenMoji by its split;
@@ -107,6 +108,10 @@ export interface TrainBatch {
 export interface AugmentOptions {
   /** RandomResizedCrop's area range (open_clip trains with [0.9, 1.0]). */
   scale: readonly [number, number];
+  /** Drawings only (emoji-data.ts): the largest rotation in degrees, shift as a fraction, probability of a coloured background. */
+  degrees?: number;
+  translate?: number;
+  background?: number;
 }
 
 /** A data source resolved for one image size and normalisation. */
@@ -140,12 +145,14 @@ export async function resolveTrainData(option: TrainDataOption | undefined, imag
       const openMoji = await loadOpenMoji({ resolution: imageSize, cacheDir: source.cacheDir, hexcodes: source.hexcodes, limit: source.limit, onProgress: source.onProgress });
       return openMojiData(openMoji, source.split ?? "train", normalize);
     }
+    case "emoji":
+      return emojiTrainData(source, imageSize, normalize);
     case "captions":
       return captionData(source, imageSize, normalize, options);
     case "pairs":
       return pairData(source, imageSize);
     default:
-      throw new TrainError(OP, `data.kind must be "openmoji", "captions" or "pairs", got ${JSON.stringify((source as { kind: unknown }).kind)}`);
+      throw new TrainError(OP, `data.kind must be "openmoji", "emoji", "captions" or "pairs", got ${JSON.stringify((source as { kind: unknown }).kind)}`);
   }
 }
 

@@ -90,7 +90,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
   });
   try {
     const stepper = new TrainingStep(model, engine, run);
-    const loader = trainLoader(data.dataset(run.augment === null ? null : { scale: run.augment }), tokenizer, model.config.text_cfg.context_length, run.batchSize, run.seed);
+    const loader = trainLoader(data.dataset(run.augment === null ? null : { scale: run.augment, ...run.drawing }), tokenizer, model.config.text_cfg.context_length, run.batchSize, run.seed);
     let step = 0;
     let samplesSeen = 0;
     let elapsedBefore = 0;

@@ -10,6 +10,7 @@
  */
 
 import type { SplitName } from "../data/openmoji/split.js";
+import type { EmojiStyle } from "../data/openmoji/styles.js";
 import { evaluateHeldOut, type HeldOutData, type HeldOutRecord } from "../eval/held-out.js";
 import { captionHeldOut } from "../eval/manifests.js";
 import { modelEncoder } from "../eval/encoder.js";
@@ -20,7 +21,7 @@ import type { Tokenizer } from "../tokenizer/bpe.js";
 import type { CaptionData, TrainData } from "./train-data.js";
 
 /** The `valData` option: a caption manifest, or a split of OpenMoji. */
-export type ValDataOption = CaptionData | { kind: "openmoji"; split?: SplitName | "all" };
+export type ValDataOption = CaptionData | { kind: "openmoji"; split?: SplitName | "all"; style?: EmojiStyle };
 
 /** One evaluation's record, as eval_log.jsonl holds it. */
 export type EvalRecord = HeldOutRecord & { step: number };
@@ -31,7 +32,7 @@ export async function resolveValidation(option: ValDataOption | undefined, train
     if (train.openMoji === null || train.evalSplit === null) return null;
     return openMojiEvalSet(train.imageSize, train.evalSplit, { openMoji: train.openMoji });
   }
-  if (option.kind === "openmoji") return openMojiEvalSet(train.imageSize, option.split ?? "val", train.openMoji === null ? {} : { openMoji: train.openMoji });
+  if (option.kind === "openmoji") return openMojiEvalSet(train.imageSize, option.split ?? "val", { style: option.style ?? "openmoji", ...(train.openMoji === null ? {} : { openMoji: train.openMoji }) });
   const { kind: _kind, manifest, ...options } = option;
   return captionHeldOut(manifest, options);
 }

@@ -9,7 +9,7 @@ import { describeTemplateSets } from "../../data/prompt-template.js";
 import { captionHeldOut, checkedEncoder, classificationHeldOut, evaluateHeldOut, openMojiEvalSet, retrievalSummary, zeroShotSummary } from "../../eval/index.js";
 import { existingFile, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command, type Parsed } from "../args.js";
 import type { Io } from "../io.js";
-import { dataSpec, openCheckpoint, templatesFlag } from "../inputs.js";
+import { dataSpec, oneStyle, openCheckpoint, templatesFlag } from "../inputs.js";
 import { progressFor } from "../progress.js";
 
 const ZEROSHOT_USAGE = `usage: duet eval zeroshot --checkpoint C --data D [--templates T] [--classnames F] [--json]
@@ -93,7 +93,7 @@ async function runZeroShot({ values }: Parsed, io: Io): Promise<number> {
   if (data.kind === "openmoji") {
     if (classnames !== undefined) throw new UsageError(`duet ${command}: --classnames does not apply to openmoji (its classes are the subgroups)`);
     const checkpoint = openCheckpoint(command, checkpointPath);
-    const set = await openMojiEvalSet(checkpoint.preprocess.size, data.split, { onProgress });
+    const set = await openMojiEvalSet(checkpoint.preprocess.size, data.split, { onProgress, style: oneStyle(command, data) });
     heldOut = { checkpoint, set: { ...set, captions: [], captionImage: new Int32Array(0) } };
   } else {
     const set = classificationHeldOut(data.path, {
@@ -121,7 +121,7 @@ async function runRetrieval({ values }: Parsed, io: Io): Promise<number> {
   let heldOut;
   if (data.kind === "openmoji") {
     const checkpoint = openCheckpoint(command, checkpointPath);
-    const { zeroShot: _classes, ...set } = await openMojiEvalSet(checkpoint.preprocess.size, data.split, { onProgress });
+    const { zeroShot: _classes, ...set } = await openMojiEvalSet(checkpoint.preprocess.size, data.split, { onProgress, style: oneStyle(command, data) });
     heldOut = { checkpoint, set };
   } else {
     const set = captionHeldOut(data.path, {

@@ -52,6 +52,7 @@ export const exportDataCommand: Command = {
     if (format !== "csv" && format !== "wds") throw new UsageError(`duet export-data: --format must be csv or wds, got "${format}"`);
     const spec = dataSpec(c, required(c, values, "data"), "train");
     if (spec.kind === "openmoji") {
+      if (spec.id !== "openmoji") throw new UsageError(`duet export-data: --data ${spec.id}: only OpenMoji's own drawings (openmoji[:split]) are exported so far`);
       for (const flag of ["csv-img-key", "csv-caption-key", "csv-separator"]) {
         if (values[flag] !== undefined) throw new UsageError(`duet export-data: --${flag} is for a manifest, not OpenMoji`);
       }

@@ -12,7 +12,7 @@ import { claimOutDir, OUT_MARKER } from "../out-dir.js";
 import type { Io } from "../io.js";
 import { progressFor } from "../progress.js";
 import type { LoadedCheckpoint } from "../../model/index.js";
-import { dataSpec, imagesUnder, openCheckpoint } from "../inputs.js";
+import { dataSpec, imagesUnder, oneStyle, openCheckpoint } from "../inputs.js";
 import { separatorFlag } from "./eval.js";
 
 const USAGE = `usage: duet index --checkpoint C (--images DIR | --data F) --out INDEX [--skip-errors] [--json]
@@ -129,7 +129,7 @@ export const indexCommand: Command = {
     let imageAt: (i: number) => Tensor;
     const data = source === "data" ? dataSpec("index", stringFlag(values, "data")!, "all") : undefined;
     if (data?.kind === "openmoji") {
-      const set = await openMojiEvalSet(checkpoint.preprocess.size, data.split, { onProgress: progressFor(io) });
+      const set = await openMojiEvalSet(checkpoint.preprocess.size, data.split, { onProgress: progressFor(io), style: oneStyle("index", data) });
       items = set.hexcodes.map((hexcode, k) => ({ path: openMojiSvgPath(hexcode), captions: [set.captions[k]!] }));
       imageAt = (k) => checkpoint.preprocessImage(set.openMoji.image(set.indices[k]!));
     } else {

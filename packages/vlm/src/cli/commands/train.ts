@@ -6,7 +6,7 @@ import { jsonDepthProblem } from "../../data/json-depth.js";
 import { parseModelConfig, type ModelConfigJson } from "../../model/index.js";
 import { describeEval, isPresetName, PRESET_NAMES, type TrainClipOptions, type TrainDataOption, type ValDataOption } from "../../train/index.js";
 import { existingFile, existingFolder, nonNegativeInt, numberIn, parseOrHelp, positiveInt, required, stringFlag, UsageError, type Command } from "../args.js";
-import { dataSpec } from "../inputs.js";
+import { dataSpec, oneStyle } from "../inputs.js";
 import { claimRunDir, describeInterrupt, exitCodeOf, trainWithProgress } from "../training.js";
 import { separatorFlag } from "./eval.js";
 
@@ -131,12 +131,12 @@ export const trainCommand: Command = {
     const skipBadImages = values["skip-bad-images"] === true;
     if (skipBadImages && spec?.kind !== "file") throw new UsageError("duet train: --skip-bad-images is for a caption manifest given with --data (OpenMoji's images are rasterised by Duet)");
     const data: TrainDataOption | undefined =
-      spec === undefined ? undefined : spec.kind === "openmoji" ? { kind: "openmoji", split: spec.split } : { kind: "captions", manifest: spec.path, ...csv, ...(skipBadImages ? { skipBadImages } : {}) };
+      spec === undefined ? undefined : spec.kind === "openmoji" ? { kind: "emoji", styles: spec.styles, split: spec.split } : { kind: "captions", manifest: spec.path, ...csv, ...(skipBadImages ? { skipBadImages } : {}) };
     const valFlag = stringFlag(values, "val-data");
     let valData: ValDataOption | undefined;
     if (valFlag !== undefined) {
       const valSpec = dataSpec(c, valFlag, "val");
-      valData = valSpec.kind === "openmoji" ? { kind: "openmoji", split: valSpec.split } : { kind: "captions", manifest: valSpec.path, ...csv };
+      valData = valSpec.kind === "openmoji" ? { kind: "openmoji", split: valSpec.split, style: oneStyle(c, valSpec) } : { kind: "captions", manifest: valSpec.path, ...csv };
       // a resumed run keeps its own --eval-every
       if (values["eval-every"] === undefined && resume === undefined) throw new UsageError("duet train: --val-data needs --eval-every N (how often to evaluate)");
     }
