@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPORT_SECTIONS } from "../../packages/vlm/src/report/index.js";
 import { loadCheckpoint } from "../../packages/vlm/src/model/index.js";
-import { cliWorkspace, duet, IMAGES, type CliResult } from "./cli-helpers.js";
+import { cliWorkspace, duet, IMAGES, type CliResult, TINY_MODEL_JSON } from "./cli-helpers.js";
 
 const work = cliWorkspace("cli-demo");
 const demoDir = join(work.dir, "demo");
@@ -87,12 +87,7 @@ describe("duet demo (smoke run)", () => {
 });
 
 describe("duet train", () => {
-  const config = work.write("tiny.json", JSON.stringify({
-    embed_dim: 16,
-    vision_cfg: { image_size: 16, patch_size: 8, width: 16, layers: 1, head_width: 8 },
-    text_cfg: { context_length: 12, vocab_size: 600, width: 16, heads: 2, layers: 1 },
-    duet: { tokenizer: "tokenizer.json" },
-  }));
+  const config = work.write("tiny.json", TINY_MODEL_JSON);
 
   it("trains on a caption manifest, then resumes to more steps", async () => {
     const out = join(work.dir, "run");

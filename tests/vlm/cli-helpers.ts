@@ -58,3 +58,11 @@ export function cliWorkspace(prefix = "cli"): { dir: string; write: (name: strin
   saveCheckpoint(duetCheckpoint, loadCheckpoint(VIT_GELU).model);
   return { ...folder, images, pairs, labels, duetCheckpoint };
 }
+
+/** A model config small enough for a CLI test to train in a second: 16-px ViT, one layer each, a 600-id BPE. */
+export const TINY_MODEL_JSON = JSON.stringify({
+  embed_dim: 16,
+  vision_cfg: { image_size: 16, patch_size: 8, width: 16, layers: 1, head_width: 8 },
+  text_cfg: { context_length: 12, vocab_size: 600, width: 16, heads: 2, layers: 1 },
+  duet: { tokenizer: "tokenizer.json" },
+});

@@ -10,15 +10,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findBadImages } from "../../packages/vlm/src/data/image-check.js";
-import { cliWorkspace, duet } from "./cli-helpers.js";
+import { cliWorkspace, duet, TINY_MODEL_JSON } from "./cli-helpers.js";
 
 const work = cliWorkspace("bad-images");
-const config = work.write("tiny.json", JSON.stringify({
-  embed_dim: 16,
-  vision_cfg: { image_size: 16, patch_size: 8, width: 16, layers: 1, head_width: 8 },
-  text_cfg: { context_length: 12, vocab_size: 600, width: 16, heads: 2, layers: 1 },
-  duet: { tokenizer: "tokenizer.json" },
-}));
+const config = work.write("tiny.json", TINY_MODEL_JSON);
 const png = readFileSync(work.images[0]!);
 work.write("images/broken.png", "this is no image at all");
 work.write("images/truncated.png", png.subarray(0, Math.floor(png.length / 2)));

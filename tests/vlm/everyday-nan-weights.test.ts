@@ -15,7 +15,7 @@ import { full, stack } from "../../packages/tensor/src/index.js";
 import { checkpointFromFiles } from "../../packages/vlm/src/browser/checkpoint.js";
 import { embedImages, embedTexts } from "../../packages/vlm/src/eval/embed.js";
 import { loadCheckpoint, ModelError, saveCheckpoint } from "../../packages/vlm/src/model/index.js";
-import { cliWorkspace, duet } from "./cli-helpers.js";
+import { cliWorkspace, duet, TINY_MODEL_JSON } from "./cli-helpers.js";
 
 const work = cliWorkspace("nan-weights");
 
@@ -63,12 +63,7 @@ describe("a NaN or Inf weight", () => {
   });
 
   it("in a training checkpoint makes train --resume and --init exit 2 before any step (it skipped every step and exited 0)", async () => {
-    const config = work.write("tiny.json", JSON.stringify({
-      embed_dim: 16,
-      vision_cfg: { image_size: 16, patch_size: 8, width: 16, layers: 1, head_width: 8 },
-      text_cfg: { context_length: 12, vocab_size: 600, width: 16, heads: 2, layers: 1 },
-      duet: { tokenizer: "tokenizer.json" },
-    }));
+    const config = work.write("tiny.json", TINY_MODEL_JSON);
     const run = join(work.dir, "run");
     const first = await duet("train", "--data", work.pairs, "--model", config, "--out", run, "--steps", "2", "--warmup", "0", "--batch-size", "3", "--threads", "1", "--json");
     expect(first.code, first.stderr.join("\n")).toBe(0);

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cosineLr } from "../../packages/nn/src/index.js";
 import { trainClip, type StepRecord, type TrainClipOptions, type TrainResult } from "../../packages/vlm/src/index.js";
-import { cliWorkspace, duet } from "./cli-helpers.js";
+import { cliWorkspace, duet, TINY_MODEL_JSON } from "./cli-helpers.js";
 import { tempDir, tinyRun } from "./train-helpers.js";
 
 interface Run {
@@ -132,12 +132,7 @@ describe("resume restores every option of the run", () => {
 
   it("duet train --resume without --data, --val-data, --eval-every: the run's own", async () => {
     const work = cliWorkspace("restore-cli");
-    const config = work.write("tiny.json", JSON.stringify({
-      embed_dim: 16,
-      vision_cfg: { image_size: 16, patch_size: 8, width: 16, layers: 1, head_width: 8 },
-      text_cfg: { context_length: 12, vocab_size: 600, width: 16, heads: 2, layers: 1 },
-      duet: { tokenizer: "tokenizer.json" },
-    }));
+    const config = work.write("tiny.json", TINY_MODEL_JSON);
     const out = join(work.dir, "run");
     const first = await duet("train", "--data", work.pairs, "--val-data", work.pairs, "--eval-every", "1", "--checkpoint-every", "1", "--model", config, "--out", out, "--steps", "2", "--warmup", "0", "--batch-size", "3", "--threads", "1", "--json");
     expect(first.code, first.stderr.join("\n")).toBe(0);

@@ -9,15 +9,10 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OUT_MARKER } from "../../packages/vlm/src/cli/out-dir.js";
-import { cliWorkspace, duet } from "./cli-helpers.js";
+import { cliWorkspace, duet, TINY_MODEL_JSON } from "./cli-helpers.js";
 
 const work = cliWorkspace("run-folder");
-const config = work.write("tiny.json", JSON.stringify({
-  embed_dim: 16,
-  vision_cfg: { image_size: 16, patch_size: 8, width: 16, layers: 1, head_width: 8 },
-  text_cfg: { context_length: 12, vocab_size: 600, width: 16, heads: 2, layers: 1 },
-  duet: { tokenizer: "tokenizer.json" },
-}));
+const config = work.write("tiny.json", TINY_MODEL_JSON);
 const train = (out: string, ...more: string[]) => duet("train", "--data", work.pairs, "--model", config, "--out", out, "--warmup", "0", "--batch-size", "3", "--threads", "1", "--json", ...more);
 
 const snapshot = (dir: string) => ({

@@ -9,6 +9,7 @@ import { similarityHeatmap } from "./heatmap.js";
 import { escapeHtml, formatPercent } from "./html.js";
 import { REFERENCE_METRICS, type ReferenceMetric, type ReferenceRun } from "./reference.js";
 import type { StyleMetrics, TransferTable } from "./styles-section.js";
+import { EVAL_LABELS } from "./run-charts.js";
 
 /** The test-split numbers of the report (metrics.json holds the same). */
 export interface HeadlineMetrics {
@@ -54,16 +55,7 @@ export function seconds(s: number | undefined): string {
   return s < 90 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-const METRIC_LABELS: Record<ReferenceMetric, string> = {
-  zeroshot_top1: "zero-shot top-1",
-  zeroshot_top5: "zero-shot top-5",
-  "text_to_image_R@1": "text→image R@1",
-  "text_to_image_R@5": "text→image R@5",
-  "text_to_image_R@10": "text→image R@10",
-  "image_to_text_R@1": "image→text R@1",
-  "image_to_text_R@5": "image→text R@5",
-  "image_to_text_R@10": "image→text R@10",
-};
+
 
 /** Duet's value and the chance level of each metric of the table. */
 function duetAndChance(m: HeadlineMetrics, name: ReferenceMetric): [number, number] {
@@ -79,7 +71,7 @@ export function metricsTable(test: TestReport, totalSeconds: number | undefined)
     const [duet, chance] = duetAndChance(test.metrics, name);
     const refValue = ref?.metrics[name];
     const refCell = ref === undefined ? `<td class="muted">not run</td>` : `<td>${refValue === undefined ? "–" : formatPercent(refValue)}</td>`;
-    return `<tr><td>${METRIC_LABELS[name]}</td><td><b>${formatPercent(duet)}</b></td>${refCell}<td class="muted">${formatPercent(chance)}</td><td>${(duet / chance).toFixed(1)}×</td></tr>`;
+    return `<tr><td>${EVAL_LABELS[name]}</td><td><b>${formatPercent(duet)}</b></td>${refCell}<td class="muted">${formatPercent(chance)}</td><td>${(duet / chance).toFixed(1)}×</td></tr>`;
   });
   const wall = `<tr><td>wall time (total)</td><td>${seconds(totalSeconds)}</td><td${ref === undefined ? ' class="muted">not run' : `>${seconds(ref.wallTimeSeconds)}`}</td><td></td><td></td></tr>`;
   const z = test.metrics.zeroshot;
