@@ -96,7 +96,7 @@ const rows = EMOJI_STYLES.flatMap((heldOut) =>
 );
 const table = {
   source: "bench/results/style-transfer.json",
-  description: `The demo preset, ${steps} steps of batch ${preset.training.batchSize} on the train split of two styles (sampled by concept, the preset's augmentation), seeds ${seeds.join(", ")}; tested on the test split of each style (${rows.filter((r) => r.held_out_style).length} rows where the style was held out). Made by tools/style-transfer.ts in ${((performance.now() - started) / 60000).toFixed(0)} min.`,
+  description: `The demo preset, ${steps} steps of batch ${preset.training.batchSize} on the train split of two styles (every drawing once an epoch, the preset's augmentation), seeds ${seeds.join(", ")}; tested on the test split of each style (${rows.filter((r) => r.held_out_style).length} rows where the style was held out). Made by tools/style-transfer.ts in ${((performance.now() - started) / 60000).toFixed(0)} min.`,
   rows,
   runs,
 };

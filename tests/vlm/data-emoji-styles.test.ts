@@ -141,7 +141,7 @@ describe("training on the styles", () => {
     });
     expect(result.steps).toBe(3);
     expect(result.finalLoss).not.toBeNull();
-    expect(result.run.data).toMatch(/^emoji:all \(\d+ drawings: openmoji 8, noto 7, fluent 7; at 16px, sampled by concept\)$/);
+    expect(result.run.data).toMatch(/^emoji:all \(\d+ drawings: openmoji 8, noto 7, fluent 7; at 16px, sampled uniformly\)$/);
     expect(result.run.augment).toEqual([0.5, 1]);
     expect(result.run.drawing).toEqual({ degrees: 10, translate: 0.05, background: 0.5 });
   });

@@ -6,8 +6,8 @@
  * image/augment.ts: background, RandomResizedCrop, rotation and shift — all from the sample's
  * own Generator, so a run is as deterministic as its order.
  *
- * An epoch samples by concept by default: every base emoji gets the same share, its skin-tone
- * variants and styles drawn within it.
+ * An epoch draws every record once by default ("uniform"); "concept" gives every base emoji
+ * the same share instead (data/openmoji/collection.ts says why uniform stays the default).
  */
 
 import { augmentDrawing } from "../image/augment.js";
@@ -26,7 +26,7 @@ export interface EmojiData {
   styles?: readonly EmojiStyle[];
   /** Which emojis (default "train"). */
   split?: SplitName | "all";
-  /** How an epoch draws (default "concept"). */
+  /** How an epoch draws (default "uniform"). */
   sampling?: Sampling;
   /** A collection already loaded at the model's resolution. */
   dataset?: EmojiCollection;
@@ -53,13 +53,13 @@ export async function emojiTrainData(source: EmojiData, imageSize: number, norma
     throw new TrainError("trainClip", `data: the emojis given are rasterised at ${collection.resolution}px but the model takes ${imageSize}px images`);
   }
   const split = source.split ?? "train";
-  const sampling = source.sampling ?? "concept";
+  const sampling = source.sampling ?? "uniform";
   const records = collection.records(split);
   if (records.length === 0) throw new TrainError("trainClip", `data: the ${split} split of ${collection.styles.join(", ")} is empty; use split "all" for a handful of emojis`);
   const openMoji = collection.part("openmoji") ?? collection.parts[0]!;
   const perStyle = collection.parts.map((part) => `${part.style} ${split === "all" ? part.length : part.indicesOf(split).length}`).join(", ");
   return {
-    description: `${describeStyles(collection.styles, split)} (${records.length} drawings: ${perStyle}; at ${imageSize}px, sampled by ${sampling})`,
+    description: `${describeStyles(collection.styles, split)} (${records.length} drawings: ${perStyle}; at ${imageSize}px, sampled ${sampling === "uniform" ? "uniformly" : "by concept"})`,
     length: records.length,
     imageSize,
     openMoji,

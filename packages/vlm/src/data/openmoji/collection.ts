@@ -6,11 +6,17 @@
  * How an epoch samples the records:
  *
  *   "uniform"   every record once. 2,360 of OpenMoji's 4,495 emojis are skin-tone variants,
- *               so a handshake (26 variants) comes 26 times for each red heart.
+ *               so a handshake (26 variants) comes 26 times for each red heart. The default.
  *   "concept"   every base concept gets the same share: an epoch still has one draw per
  *               record, but draw k belongs to concept k mod C (the loader shuffles k), and
  *               within the concept a variant and a style are drawn from the sample's own
- *               Generator. The default.
+ *               Generator.
+ *
+ * Measured (the demo preset, 200 steps of batch 128 on OpenMoji's train split, seed 0, tested
+ * on its test split): uniform text→image R@5 31.9 %, image→text 32.1 %; concept 13.6 % and
+ * 11.9 %, its training loss higher too (2.80 against 2.06). Half the test split is skin-tone
+ * variants, which concept sampling shows a model 1/26th as often, and a concept drawn twice
+ * an epoch shows fewer distinct drawings than uniform's one pass; uniform stays the default.
  */
 
 import type { Generator } from "@duet/tensor";
@@ -84,7 +90,7 @@ export class EmojiCollection {
   }
 
   /** Image–caption pairs of a split; a fresh caption at every draw (see the file comment for `sampling`). */
-  captionDataset(split: SplitName | "all", sampling: Sampling = "concept"): Dataset<EmojiSample> {
+  captionDataset(split: SplitName | "all", sampling: Sampling = "uniform"): Dataset<EmojiSample> {
     const records = this.records(split);
     if (sampling === "uniform") return { length: records.length, get: (k, context) => this.sample(records[k]!, context.generator) };
     const concepts = this.concepts(split);
