@@ -6,20 +6,24 @@ import { runEngineDemo } from "./demo-engine.js";
 
 const USAGE = `usage: duet demo [--out DIR] [--overwrite] [--minutes N] [--steps N] [--json]
 
-The main job: prepares OpenMoji (rasterised and cached on the first run), trains the default
-CLIP-style model on it (as many steps as fit in --minutes, timed as it goes), evaluates
-it on the held-out test split (zero-shot classification over OpenMoji's subgroups,
-text-image retrieval) and writes
-  DIR/report.html     a self-contained report: curves, similarity matrix, examples, metrics
-  DIR/metrics.json    test-split zero-shot top-1/top-5 and retrieval R@1/5/10, with chance
+The main job: prepares the emojis in three drawing styles — OpenMoji, Noto Emoji, Fluent
+Emoji Flat (rasterised and cached on the first run) — trains the default CLIP-style model on
+them (as many steps as fit in --minutes, timed as it goes), evaluates it on the held-out
+test split in every style (zero-shot classification over OpenMoji's subgroups, text-image
+retrieval) and writes
+  DIR/report.html     a self-contained report: curves, similarity matrix, examples, metrics,
+                      every style's test metrics, the leave-one-style-out transfer table
+  DIR/metrics.json    test-split zero-shot top-1/top-5 and retrieval R@1/5/10, with chance,
+                      for OpenMoji's drawings and (under "styles") for each style
   DIR/split.json      the train/val/test emojis
   DIR/checkpoint/     the model (usable by duet embed, classify, eval, index, search)
 
   --out DIR           where to write (default runs/demo): a new or empty folder, or a run
                       folder of Duet's with --overwrite (a folder of other files is refused)
   --overwrite         replace the run in --out (its checkpoint, logs, report and metrics only)
-  --minutes N         training time budget in minutes (default 5): the run's length and its
-                      cosine schedule are fitted to it; training stops cleanly at the end
+  --minutes N         the demo's time budget in minutes (default 5): training gets all but
+                      15 s of it (kept for evaluating and writing the report); the run's
+                      length and its cosine schedule are fitted to it
   --steps N           train this many steps instead of the preset's (quick and CI smoke runs)
   --seed N            seed (default 0)
   --threads N         threads (default: all cores)
