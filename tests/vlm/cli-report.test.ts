@@ -21,6 +21,7 @@ import {
   type StepPoint,
 } from "../../packages/vlm/src/report/index.js";
 import { tempFolder } from "./data-helpers.js";
+import { referenceMatch } from "../../packages/vlm/src/report/test-sections.js";
 
 const folder = tempFolder("cli-report");
 
@@ -197,6 +198,22 @@ describe("renderReport", () => {
       },
     },
   };
+
+  it("shows the PyTorch column as this run's only when the reference replays it: same data, steps, batch and seed", () => {
+    const reference = { path: "ref.json", metrics: { zeroshot_top1: 0.4 }, data: "OpenMoji train (3564 emojis at 32px)", steps: 402, batchSize: 128, seed: 0 };
+    const run = { data: "OpenMoji train (3564 emojis at 32px)", steps: 402, batchSize: 128, seed: 0 };
+    const test = { ...demo.test!, reference };
+    expect(referenceMatch({ ...test, run }).same).toBe(true);
+    for (const change of [{ steps: 456 }, { seed: 1 }, { batchSize: 64 }, { data: "emoji:train (8500 drawings)" }]) {
+      const other = referenceMatch({ ...test, run: { ...run, ...change } });
+      expect(other.same, JSON.stringify(change)).toBe(false);
+      expect(other.other).toBe("OpenMoji train (3564 emojis at 32px), 402 steps, batch 128, seed 0");
+    }
+    const html = renderReport({ ...demo, test: { ...test, run: { ...run, steps: 456 } } });
+    expect(html).toContain("PyTorch reference of another run (OpenMoji train (3564 emojis at 32px), 402 steps, batch 128, seed 0)");
+    expect(html).toContain("replays <b>another run</b>");
+    expect(renderReport({ ...demo, test: { ...test, run } })).toContain("It replays this run");
+  });
 
   it("the demo's report has every section, escapes captions, and shows 'not run' without a reference", () => {
     const html = renderReport(demo);

@@ -218,6 +218,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
     test: {
       split, metrics: headline, reference, referencePath: options.referencePath, zeroShotTemplates: ZERO_SHOT_TEMPLATES, ...examples,
       styles: styleMetrics, captions: { meanDistinct }, transfer: { table: transfer, path: transferPath },
+      run: { data: result.run.data, steps: result.steps, batchSize: result.run.batchSize, seed: result.run.seed },
     },
     attributionHtml: `Emojis: ${stylesAttributionHtml(collection.styles)}. Captions use Unicode CLDR keywords from emojibase-data (MIT).`,
   });

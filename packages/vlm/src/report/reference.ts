@@ -18,6 +18,10 @@ export interface ReferenceRun {
   metrics: Partial<Record<ReferenceMetric, number>>;
   wallTimeSeconds?: number;
   steps?: number;
+  batchSize?: number;
+  seed?: number;
+  /** The data of the run it replays (source_run.data), e.g. "OpenMoji train (3564 emojis at 32px)". */
+  data?: string;
   /** A free-form description, e.g. "open_clip 3.3.0, PyTorch 2.13, 2 threads". */
   description?: string;
 }
@@ -79,6 +83,9 @@ export function readReferenceRun(path: string): ReferenceRun | undefined {
     metrics,
     wallTimeSeconds: find(flat, ["wall_time_s.total", "wall_time_s", "wall_time_seconds", "wall_time.total", "wall_time"]),
     steps: find(flat, ["steps", "train.steps"]),
+    batchSize: find(flat, ["batch_size", "train.batch_size"]),
+    seed: find(flat, ["seed", "train.seed"]),
+    ...(typeof (object["source_run"] as { data?: unknown } | undefined)?.data === "string" ? { data: (object["source_run"] as { data: string }).data } : {}),
     ...(description === undefined ? {} : { description }),
   };
 }

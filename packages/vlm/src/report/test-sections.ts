@@ -46,6 +46,8 @@ export interface TestReport {
   styles?: readonly StyleMetrics[];
   /** Distinct captions a training emoji has, on average. */
   captions?: { meanDistinct: number };
+  /** The run shown, to tell whether the reference replays it (same data, steps, batch and seed). */
+  run?: { data: string; steps: number; batchSize: number; seed: number };
   /** The leave-one-style-out table of a committed run, and where it was looked for. */
   transfer?: { table: TransferTable | undefined; path: string };
 }
@@ -65,8 +67,20 @@ function duetAndChance(m: HeadlineMetrics, name: ReferenceMetric): [number, numb
   return [m.retrieval[name as Exclude<ReferenceMetric, "zeroshot_top1" | "zeroshot_top5">], m.retrieval[`chance_R@${k}`]];
 }
 
+/** Whether the reference replays the run shown; else what run it belongs to, for the column's header. */
+export function referenceMatch(test: TestReport): { same: boolean; other: string } {
+  const ref = test.reference;
+  const run = test.run;
+  if (ref === undefined) return { same: false, other: "" };
+  const same = run !== undefined && ref.data === run.data && ref.steps === run.steps && ref.batchSize === run.batchSize && ref.seed === run.seed;
+  const other = [ref.data, ref.steps !== undefined ? `${ref.steps} steps` : undefined, ref.batchSize !== undefined ? `batch ${ref.batchSize}` : undefined, ref.seed !== undefined ? `seed ${ref.seed}` : undefined].filter(Boolean).join(", ");
+  return { same, other };
+}
+
 export function metricsTable(test: TestReport, totalSeconds: number | undefined): string {
   const ref = test.reference;
+  const match = referenceMatch(test);
+  const refHeader = ref === undefined || match.same ? "PyTorch reference" : `PyTorch reference of another run (${escapeHtml(match.other || "unknown")})`;
   const rows = REFERENCE_METRICS.map((name) => {
     const [duet, chance] = duetAndChance(test.metrics, name);
     const refValue = ref?.metrics[name];
@@ -77,7 +91,7 @@ export function metricsTable(test: TestReport, totalSeconds: number | undefined)
   const z = test.metrics.zeroshot;
   const r = test.metrics.retrieval;
   return `<p>On the held-out <b>test split</b>: ${z.n} emojis never seen in training (nor in another skin tone). Zero-shot: each image is assigned one of ${z.classes} OpenMoji subgroups (“animal mammal”, “face smiling”, …), words no training caption was built from, through ${test.zeroShotTemplates.length} prompt templates. Retrieval: each emoji's caption is its annotation; ${r.n_texts} texts against ${r.n_images} images.</p>
-<table><thead><tr><th>metric</th><th>Duet</th><th>PyTorch reference</th><th>chance</th><th>Duet / chance</th></tr></thead>
+<table><thead><tr><th>metric</th><th>Duet</th><th>${refHeader}</th><th>chance</th><th>Duet / chance</th></tr></thead>
 <tbody>${rows.join("")}${wall}</tbody></table>`;
 }
 
@@ -87,7 +101,11 @@ export function referenceSection(test: TestReport): string {
     return `<p class="muted">PyTorch reference: <b>not run</b>. The reference trains the same config (same split, captions, steps, batch and schedule) with open_clip and PyTorch and writes its metrics to <code>${escapeHtml(test.referencePath)}</code>; the report shows them beside Duet's when that file exists.</p>`;
   }
   const details = [ref.description, ref.steps !== undefined ? `${ref.steps} steps` : undefined, ref.wallTimeSeconds !== undefined ? `wall time ${seconds(ref.wallTimeSeconds)}` : undefined].filter(Boolean);
-  return `<p>PyTorch reference read from <code>${escapeHtml(ref.path)}</code>${details.length ? `: ${escapeHtml(details.join(", "))}` : ""}.</p>`;
+  const match = referenceMatch(test);
+  const which = match.same
+    ? "It replays this run: the same data, steps, batch and seed."
+    : `It replays <b>another run</b> (${escapeHtml(match.other || "unknown")}), not this one, so its numbers are context, not a comparison: <code>tools/reference-run.sh</code> on this run folder makes a matching one.`;
+  return `<p>PyTorch reference read from <code>${escapeHtml(test.referencePath)}</code>${details.length ? `: ${escapeHtml(details.join(", "))}` : ""}. ${which}</p>`;
 }
 
 export function similaritySection(test: TestReport): string {
