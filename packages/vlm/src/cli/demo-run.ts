@@ -208,7 +208,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   // the report of any run folder (report/run-folder.ts, as duet report reads it), plus the test split
   const html = renderReport({
     ...readRunFolder(options.outDir),
-    title: "Duet demo: a CLIP-style model trained on OpenMoji",
+    title: `Duet demo: a CLIP-style model trained on ${collection.styles.length === 1 ? `${collection.styles[0]} emojis` : `emojis in ${collection.styles.length} drawing styles`}`,
     generatedAt: new Date().toISOString(),
     generator: "duet demo",
     dataset: `OpenMoji ${openMojiVersion()}'s emojis drawn in ${collection.styles.join(", ")}`,

@@ -117,6 +117,6 @@ export function trainedOn(checkpointDir: string): TemplateSetName {
   }
   // the saved data option ({kind: "openmoji", split}), or its description ("OpenMoji train (3564 emojis at 32px)")
   const kind = (config?.dataSpec as { kind?: unknown } | null | undefined)?.kind;
-  const emoji = (typeof kind === "string" && EMOJI_DATA.includes(kind)) || (typeof config?.data === "string" && /^(OpenMoji|Noto|Fluent) /.test(config.data));
+  const emoji = (typeof kind === "string" && EMOJI_DATA.includes(kind)) || (typeof config?.data === "string" && /^(openmoji|noto|fluent|emoji)[ :+]/i.test(config.data));
   return emoji ? "emoji" : "photo";
 }
