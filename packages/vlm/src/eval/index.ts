@@ -1,7 +1,8 @@
 /**
  * Evaluation: batched embedding, zero-shot classification and retrieval metrics (open_clip's
- * names), and the one held-out evaluator (held-out.ts) that the trainer, the CLI, the demo and
- * tools/ share. The browser imports the pure modules directly (embed, zero-shot, retrieval).
+ * names), the captioning metrics (BLEU, ROUGE-L, CIDEr-D as pycocoevalcap computes them), and the
+ * one held-out evaluator (held-out.ts) that the trainer, the CLI, the demo and tools/ share.
+ * The browser imports the pure modules directly (embed, zero-shot, retrieval).
  */
 
 export { embedImages, embedTexts, type EmbedOptions } from "./embed.js";
@@ -33,3 +34,9 @@ export {
 } from "./held-out.js";
 export { openMojiEvalSet, type OpenMojiEvalOptions, type OpenMojiEvalSet } from "./openmoji.js";
 export { captionHeldOut, classificationHeldOut } from "./manifests.js";
+export { captionMetrics, captionMetricsOfTokens, type CaptionMetrics } from "./caption-metrics.js";
+export { tokenizeCaption } from "./caption-metrics-tokenize.js";
+export { MAX_NGRAM, type CaptionTokens } from "./caption-metrics-common.js";
+export { bleu, BLEU_SMALL, BLEU_TINY, type BleuResult } from "./caption-metrics-bleu.js";
+export { lcsLength, rougeL, ROUGE_L_BETA, type RougeLResult } from "./caption-metrics-rouge.js";
+export { ciderD, CIDER_D_SCALE, CIDER_D_SIGMA, type CiderDResult } from "./caption-metrics-cider.js";
