@@ -8,7 +8,8 @@ import { writeFileSync, readFileSync, renameSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 
 export interface BenchRecord {
-  bench: "matmul" | "softmax";
+  /** "ceiling": the pure-JS ceiling (bench/ceiling.ts), impl "js-ceiling", measured first and last. */
+  bench: "matmul" | "softmax" | "ceiling";
   shape: string;
   impl: string;
   threads: number;
@@ -21,26 +22,36 @@ export interface BenchRecord {
 
 const label = (r: BenchRecord) => (r.impl === "duet" ? `duet ${r.threads}T` : r.impl);
 
+/** The run's pure-JS ceiling, GFLOP/s: the better of its two measurements (first and last), or null. */
+export function ceilingOf(records: readonly BenchRecord[]): number | null {
+  const c = records.filter((r) => r.bench === "ceiling" && r.gflops !== undefined).map((r) => r.gflops!);
+  return c.length > 0 ? Math.max(...c) : null;
+}
+
 /**
  * A markdown table: one row per (bench, shape, impl). "vs tfjs" is tfjs-cpu's min time
- * over this impl's min time: above 1 is faster than tfjs.
+ * over this impl's min time: above 1 is faster than tfjs. "of ceiling" is a matmul row's
+ * GFLOP/s over the pure-JS ceiling times its threads: the share of what plain JavaScript
+ * can do on those cores.
  */
 export function renderTable(records: BenchRecord[]): string {
+  const ceiling = ceilingOf(records);
   const lines = [
-    "| bench | shape | impl | min ms | median ms | GFLOP/s | ns/elem | vs tfjs |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    "| bench | shape | impl | min ms | median ms | GFLOP/s | of ceiling | ns/elem | vs tfjs |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of records) {
     const tfjs = records.find((x) => x.bench === r.bench && x.shape === r.shape && x.impl === "tfjs-cpu");
     const ratio = tfjs ? (tfjs.min_ms / r.min_ms).toFixed(2) + "x" : "";
+    const share = ceiling !== null && r.bench === "matmul" && r.gflops !== undefined ? `${((100 * r.gflops) / (ceiling * r.threads)).toFixed(0)}%` : "";
     lines.push(
-      `| ${r.bench} | ${r.shape} | ${label(r)} | ${r.min_ms.toFixed(3)} | ${r.median_ms.toFixed(3)} | ${r.gflops?.toFixed(2) ?? ""} | ${r.ns_per_element?.toFixed(2) ?? ""} | ${ratio} |`,
+      `| ${r.bench} | ${r.shape} | ${label(r)} | ${r.min_ms.toFixed(3)} | ${r.median_ms.toFixed(3)} | ${r.gflops?.toFixed(2) ?? ""} | ${share} | ${r.ns_per_element?.toFixed(2) ?? ""} | ${ratio} |`,
     );
   }
   return lines.join("\n");
 }
 
-const COLORS: Record<string, string> = { "duet 2T": "#1f77b4", "duet 1T": "#6baed6", "duet-naive": "#bbbbbb", "tfjs-cpu": "#ff7f0e" };
+const COLORS: Record<string, string> = { "duet 2T": "#1f77b4", "duet 1T": "#6baed6", "duet-naive": "#bbbbbb", "tfjs-cpu": "#ff7f0e", "tfjs-wasm": "#2ca02c" };
 
 function color(name: string): string {
   return COLORS[name] ?? (name.startsWith("duet") ? "#08519c" : "#888888");
@@ -56,12 +67,14 @@ export function renderSvg(records: BenchRecord[], machine: { cpu: string; cores:
   const panelHeight = 300;
   const parts: string[] = [];
   let y0 = 40;
-  const impls = [...new Set(records.map(label))];
+  const ceiling = ceilingOf(records);
+  const impls = [...new Set(records.filter((r) => r.bench !== "ceiling").map(label))];
   for (const panel of panels) {
     const rs = records.filter((r) => r.bench === panel.bench);
     if (rs.length === 0) continue;
     const shapes = [...new Set(rs.map((r) => r.shape))];
-    const max = Math.max(...rs.map(panel.value)) * 1.1 || 1;
+    const line = panel.bench === "matmul" ? ceiling : null; // the one-thread pure-JS ceiling, dashed
+    const max = Math.max(...rs.map(panel.value), line ?? 0) * 1.1 || 1;
     const left = 60;
     const plotW = width - left - 20;
     const plotH = panelHeight - 70;
@@ -74,6 +87,11 @@ export function renderSvg(records: BenchRecord[], machine: { cpu: string; cores:
       const y = y0 + plotH - (plotH * t) / 4;
       parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#eee"/>`);
       parts.push(`<text x="${left - 5}" y="${y + 4}" font-size="10" text-anchor="end">${v.toFixed(v < 10 ? 1 : 0)}</text>`);
+    }
+    if (line !== null) {
+      const y = (y0 + plotH - (plotH * line) / max).toFixed(1);
+      parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#d62728" stroke-dasharray="6 4"/>`);
+      parts.push(`<text x="${left + plotW}" y="${Number(y) - 4}" font-size="10" text-anchor="end" fill="#d62728">pure-JS ceiling, 1 thread: ${line.toFixed(1)} GFLOP/s</text>`);
     }
     shapes.forEach((shape, si) => {
       const gx = left + si * groupW + groupW * 0.1;

@@ -2,10 +2,16 @@
  * `pnpm bench`: matmul and softmax, side by side in one process, interleaved.
  *
  * Implementations: Duet on all threads, Duet on one thread, Duet's naive reference
- * kernel, and @tensorflow/tfjs-backend-cpu (the pure-JS engine users would otherwise
- * pick). For every shape each implementation is warmed up, then timed in rounds that
- * visit every implementation in turn, so a noisy neighbour slows them all alike.
- * Every call allocates its output, as a user's call does.
+ * kernel, @tensorflow/tfjs-backend-cpu (the pure-JS engine users would otherwise pick),
+ * and @tensorflow/tfjs-backend-wasm on one thread with SIMD (context: what WebAssembly gets
+ * on the same core; Duet's engine stays pure TypeScript). For every shape each
+ * implementation is warmed up, then timed in rounds that visit every implementation in
+ * turn, so a noisy neighbour slows them all alike. Every call allocates its output, as a
+ * user's call does.
+ *
+ * First and last, the pure-JS ceiling (bench/ceiling.ts): independent multiply-add chains in
+ * registers. Every matmul row is also given as a share of it (per thread), which, unlike
+ * GFLOP/s, carries over between hosts.
  *
  * Writes bench/results/latest.json (records plus the machine), bench/results/latest.svg,
  * and the table in bench/README.md. Options: --quick (fewer shapes and rounds),
@@ -18,9 +24,11 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import { setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import {
   Generator, getNumThreads, matmul, matmulNaive, randn, setNumThreads, shutdownThreads, softmax, softmaxNaive, type Tensor,
 } from "../packages/tensor/src/index.js";
+import { measureCeiling } from "./ceiling.js";
 import { machineInfo, measuredLine, median, renderSvg, renderTable, replaceMarkedBlock, writeAtomic, type BenchRecord } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,9 +36,10 @@ const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   console.log(`usage: pnpm bench [--quick] [--only matmul|softmax] [--rounds N]
 
-Times matmul and softmax for Duet (all threads, one thread, naive reference) and
-tfjs-backend-cpu 4.22.0, interleaved in one process. Writes bench/results/latest.json,
-bench/results/latest.svg and the table in bench/README.md.`);
+Times matmul and softmax for Duet (all threads, one thread, naive reference),
+tfjs-backend-cpu 4.22.0 and tfjs-backend-wasm 4.22.0 (SIMD, one thread), interleaved in one
+process, and the pure-JS ceiling (independent multiply-add chains) before and after. Writes
+bench/results/latest.json, bench/results/latest.svg and the table in bench/README.md.`);
   process.exit(0);
 }
 const quick = args.includes("--quick");
@@ -90,8 +99,35 @@ function measure(impls: Impl[]): { min: number; median: number; runs: number }[]
   return times.map((t) => ({ min: Math.min(...t), median: median(t), runs: t.length }));
 }
 
-function toTf(t: Tensor): tf.Tensor {
+/** A copy of `t` in tfjs, its storage in `backend`'s memory (a tensor made under one backend lives there). */
+function toTf(t: Tensor, backend: TfBackend): tf.Tensor {
+  useBackend(backend);
   return tf.tensor(t.contiguousData() as Float32Array, [...t.shape]);
+}
+
+type TfBackend = "cpu" | "wasm";
+
+/**
+ * Makes `backend` tfjs's current one. Both are initialised in main(), so tf.setBackend switches
+ * before its first await: the switch is done when it returns, which the check makes sure of.
+ */
+function useBackend(backend: TfBackend): void {
+  void tf.setBackend(backend);
+  if (tf.getBackend() !== backend) throw new Error(`bench: tfjs did not switch to its ${backend} backend (still ${tf.getBackend()})`);
+}
+
+/** tfjs-cpu and tfjs-wasm rows for one op: `op` runs on tensors of the backend that is current. */
+function tfImpls(op: (backend: TfBackend) => () => void): Impl[] {
+  return (["cpu", "wasm"] as const).map((backend) => {
+    const run = op(backend);
+    return { impl: `tfjs-${backend}`, threads: 1, setup: () => useBackend(backend), run };
+  });
+}
+
+function ceilingRecord(when: string): BenchRecord {
+  const c = measureCeiling(Math.max(3, Math.min(rounds, 7)));
+  console.log(`  js-ceiling (${when}): ${c.gflops.toFixed(2)} GFLOP/s with ${c.chains} chains (${Object.entries(c.byChains).map(([n, g]) => `${n}: ${g.toFixed(1)}`).join(", ")})`);
+  return { bench: "ceiling", shape: `${c.chains} chains, ${when}`, impl: "js-ceiling", threads: 1, runs: c.runs, min_ms: c.minMs, median_ms: c.medianMs, gflops: c.gflops };
 }
 
 const records: BenchRecord[] = [];
@@ -108,6 +144,10 @@ async function main(): Promise<void> {
   // tfjs warns once about tfjs-node; the pure-JS CPU backend is the point here
   const warn = console.warn;
   console.warn = () => undefined;
+  setThreadsCount(1);
+  await tf.setBackend("wasm");
+  await tf.ready();
+  if (!(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"))) console.log("  (tfjs-wasm runs without SIMD here)");
   await tf.setBackend("cpu");
   await tf.ready();
   console.warn = warn;
@@ -119,16 +159,21 @@ async function main(): Promise<void> {
   const softmaxShapes: [number, number][] = quick ? [[4096, 256], [1024, 1024]] : [[4096, 256], [256, 4096], [1024, 1024], [64, 4096]];
 
   console.log(`Duet benchmark: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}, threads ${allThreads}, ${rounds} rounds`);
+  records.push(ceilingRecord("first"));
 
   if (only !== "softmax") {
     for (const [M, K, N] of matmulShapes) {
       const a = randn([M, K], { generator: g });
       const b = randn([K, N], { generator: g });
-      const ta = toTf(a);
-      const tb = toTf(b);
+      const held: tf.Tensor[] = [];
       const impls: Impl[] = [
         ...duetImpls(() => () => void matmul(a, b), () => void matmulNaive(a, b)),
-        { impl: "tfjs-cpu", threads: 1, setup: () => undefined, run: () => { const c = tf.matMul(ta, tb); c.dataSync(); c.dispose(); } },
+        ...tfImpls((backend) => {
+          const ta = toTf(a, backend);
+          const tb = toTf(b, backend);
+          held.push(ta, tb);
+          return () => { const c = tf.matMul(ta, tb); c.dataSync(); c.dispose(); };
+        }),
       ];
       const shape = `${M}x${K}x${N}`;
       const results = measure(impls);
@@ -138,8 +183,7 @@ async function main(): Promise<void> {
           min_ms: r.min, median_ms: r.median, gflops: (2 * M * K * N) / (r.min * 1e6),
         });
       });
-      ta.dispose();
-      tb.dispose();
+      for (const t of held) t.dispose();
       process.stdout.write(`  matmul ${shape} done\n`);
     }
   }
@@ -147,10 +191,14 @@ async function main(): Promise<void> {
   if (only !== "matmul") {
     for (const [R, C] of softmaxShapes) {
       const x = randn([R, C], { generator: g });
-      const tx = toTf(x);
+      const held: tf.Tensor[] = [];
       const impls: Impl[] = [
         ...duetImpls(() => () => void softmax(x), () => void softmaxNaive(x)),
-        { impl: "tfjs-cpu", threads: 1, setup: () => undefined, run: () => { const y = tf.softmax(tx); y.dataSync(); y.dispose(); } },
+        ...tfImpls((backend) => {
+          const tx = toTf(x, backend);
+          held.push(tx);
+          return () => { const y = tf.softmax(tx); y.dataSync(); y.dispose(); };
+        }),
       ];
       const shape = `${R}x${C}`;
       const results = measure(impls);
@@ -160,11 +208,12 @@ async function main(): Promise<void> {
           min_ms: r.min, median_ms: r.median, ns_per_element: (r.min * 1e6) / (R * C),
         });
       });
-      tx.dispose();
+      for (const t of held) t.dispose();
       process.stdout.write(`  softmax ${shape} done\n`);
     }
   }
 
+  records.push(ceilingRecord("last"));
   await shutdownThreads();
 
   const machine = { ...machineInfo(), rounds, quick };

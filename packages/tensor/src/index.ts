@@ -17,6 +17,9 @@ export { broadcastShapes, broadcastStrides, checkShape, contiguousStrides, norma
 // Walking strided storage row by row, for kernels
 export { copyStrided, forEachRow, forEachRowRange, rowCount } from "./iterate.js";
 
+// An observer of kernel calls, for profilers
+export { observeKernels, type KernelObserver } from "./profile.js";
+
 // The Tensor
 export { broadcastPair, Tensor, type NestedArray } from "./tensor.js";
 

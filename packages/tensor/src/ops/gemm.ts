@@ -27,6 +27,27 @@
  * - 3x4 beat 3x3, 4x3 and 2x4; unrolling k by two was 20% slower (more spills: V8 has
  *   15 XMM registers for 12 accumulators + 4 B values + 1 A value).
  * - Math.fround on the accumulators halved the speed, so rounding happens on store.
+ *
+ * How far from the ceiling, and why it stays (measured 2026-12-07, same host, one thread):
+ * - The pure-JS ceiling (bench/ceiling.ts: 14 independent multiply-add chains, no loads) is
+ *   12.4-13.4 GFLOP/s. This micro-kernel alone, on packed data in L1, runs 6.2-6.45 GFLOP/s
+ *   (48%); gemmTiled on whole products 5.6-6.1 (packing, edges); inside a training step,
+ *   output allocation and colder caches included, 5.0-5.5 (`pnpm bench:profile`).
+ * - The gap is instruction count, not memory: V8 spends ~6-9 instructions on each
+ *   typed-array load (index add, sign extension, bounds compare and branch, base
+ *   recomputation), so the 7 loads of a k step cost more than its 24 flops. Other register
+ *   tiles, swept on packed data (K 64 and 256): 3x4 6.2-6.3, 4x3 6.3, 2x6 6.0-6.1, 6x2 6.0,
+ *   3x5 5.8-5.9, 4x4 5.7, 4x6 5.7-5.8, 3x8 5.6, 2x8 5.4-5.5, 1x12 5.1 GFLOP/s: fewer loads per
+ *   flop are paid back with spilled accumulators. Masking indices (`p & MASK` into the
+ *   constant-size buffer) did not remove the bounds checks (6.45 either way).
+ * - An asm.js module ("use asm") over one heap: V8 validates it and compiles it with its Wasm
+ *   pipeline, but keeps explicit bounds checks (asm.js reads out of range must give
+ *   undefined, not trap) and spills 4 accumulators; the same 3x4 kernel ran 6.5 against this
+ *   file's 6.1-6.3 on whole products, within noise of a kernel not worth a second language
+ *   (and esbuild, which bundles the workers, rewrites `0.0` to `0`, which breaks asm.js's
+ *   type annotations: it would have to ship as a string).
+ * What would close the gap is SIMD, which only WebAssembly has (tfjs-backend-wasm's SIMD
+ * matmul runs 18-34 GFLOP/s here, `pnpm bench`), and the engine stays pure TypeScript.
  */
 
 import type { GemmArgs } from "./matmul.js";

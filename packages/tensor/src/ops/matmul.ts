@@ -13,6 +13,7 @@ import { broadcastShapes, broadcastStrides, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { getNumThreads, isShared, parallelFor, sharedCopy } from "../pool/threads.js";
 import { gemmParams, gemmUnitCount } from "../pool/kernels.js";
+import { kernelObserver } from "../profile.js";
 
 /**
  * A thread gets at least this many flops: waking a worker costs tens of microseconds,
@@ -147,6 +148,27 @@ export function matmulNaive(a: Tensor, b: Tensor): Tensor {
 
 /** The matrix product (torch.matmul semantics), tiled kernel, parallel over row blocks. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  const observer = kernelObserver();
+  if (observer === null) return matmulTiled(a, b);
+  const t0 = performance.now();
+  const out = matmulTiled(a, b);
+  observer("matmul", matmulKey(a, b), performance.now() - t0);
+  return out;
+}
+
+/** "batch x (M x K @ K x N)", with "ᵀ" on an operand read transposed (column stride not 1): how a profile groups products. */
+function matmulKey(a: Tensor, b: Tensor): string {
+  const m = (t: Tensor, vector: "row" | "col") => {
+    if (t.ndim === 1) return vector === "row" ? [1, t.shape[0]!, 1] : [t.shape[0]!, 1, 1];
+    return [t.shape[t.ndim - 2]!, t.shape[t.ndim - 1]!, t.strides[t.ndim - 1]!];
+  };
+  const [M, K, aCol] = m(a, "row");
+  const [, N, bCol] = m(b, "col");
+  const batch = Math.max(sizeOf(a.shape.slice(0, -2)), sizeOf(b.shape.slice(0, -2)));
+  return `${batch > 1 ? `${batch} x ` : ""}(${M}x${K}${aCol !== 1 ? "ᵀ" : ""} @ ${K}x${N}${bCol !== 1 ? "ᵀ" : ""})`;
+}
+
+function matmulTiled(a: Tensor, b: Tensor): Tensor {
   const p = plan(a, b);
   const g = p.batches[0];
   if (!g || g.M === 0 || g.N === 0) return p.out;
