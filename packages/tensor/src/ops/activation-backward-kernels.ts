@@ -7,7 +7,7 @@
 
 import type { BinaryKernel } from "./binary-kernels.js";
 import { fastExp } from "./fastexp.js";
-import { ERF_SMALL_MAX, erfcRatio, erfSmall, expMinusSquare, sigmoidScalar } from "./special.js";
+import { ERF_SMALL_MAX, erfcRatio, erfcTailFloat32, erfSmall, expMinusSquare, sigmoidScalar } from "./special.js";
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -29,15 +29,29 @@ function geluSlope(v: number): number {
   return (u > 0 ? 1 - tail : tail) + v * INV_SQRT_2PI * e;
 }
 
-/** geluSlope to float32 accuracy: both exponentials by fastExp (see erfcFloat32 in special.ts). */
+/**
+ * geluSlope to float32 accuracy: one exponential, e = e^(-u²) by fastExp, serves both
+ * Φ(x) (through erfcTailFloat32, special.ts: no branch on |u|) and φ(x) = e / √(2π).
+ */
 function geluSlopeFloat32(v: number): number {
-  const u = v * Math.SQRT1_2;
-  const a = Math.abs(u);
+  const m = Math.abs(v);
+  const a = m * Math.SQRT1_2;
   if (!(a < Infinity)) return NaN; // NaN, and ±∞ (∞ · φ(∞) is ∞ · 0), as the float64 path and PyTorch give
   const e = fastExp(-a * a);
-  if (a <= ERF_SMALL_MAX) return 0.5 + 0.5 * erfSmall(u) + v * INV_SQRT_2PI * e;
-  const tail = 0.5 * e * erfcRatio(a);
-  return (u > 0 ? 1 - tail : tail) + v * INV_SQRT_2PI * e;
+  // The slope crosses zero at x = -0.7518: there it is the difference of two nearly equal
+  // terms, and the fitted R's 5.5e-10 would become a large relative error (3e-6 was
+  // measured on a 1e-4 grid). In that window Cody's rationals, exact to float64, as before;
+  // it holds ~7% of N(0, 1) inputs, so its branch is mostly predicted.
+  if (v > -0.95 && v < -0.55) {
+    if (a <= ERF_SMALL_MAX) return 0.5 + 0.5 * erfSmall(-a) + v * INV_SQRT_2PI * e;
+    return 0.5 * e * erfcRatio(a) + v * INV_SQRT_2PI * e;
+  }
+  const h = 0.5 * erfcTailFloat32(a, e); // Φ(-|x|)
+  // Φ(x) = h for x < 0, 1 - h for x > 0, 1/2 at 0: h + step (1 - 2h) with step = 0, 1 or 0
+  // (at 0, where h = 1/2 anyway), computed without a branch on the sign (see gelu in
+  // unary-kernels.ts): 12.2 ns an element with a select, 8.8 with this division
+  const step = (v + m) / (2 * m + 1e-300);
+  return h + step * (1 - 2 * h) + v * INV_SQRT_2PI * e;
 }
 
 export const ACTIVATION_BACKWARD_KERNELS = {

@@ -8,7 +8,8 @@
  */
 
 import type { TypedArray } from "../dtype.js";
-import { erfcFloat32, erfcScalar, erfScalar, sigmoidScalar, softplusScalar } from "./special.js";
+import { fastExp } from "./fastexp.js";
+import { erfcScalar, erfcTailFloat32, erfScalar, sigmoidScalar, softplusScalar } from "./special.js";
 
 /** dst[j + k] = f(src[i + k*step]) for k in [0, n). */
 export type UnaryKernel = (src: TypedArray, i: number, step: number, dst: TypedArray, j: number, n: number, args: ArrayLike<number>) => void;
@@ -77,8 +78,19 @@ export const UNARY_KERNELS = {
   /** y = 0.5 x erfc(-x/√2) = x Φ(x) */
   gelu(src, i, step, dst, j, n) {
     if (dst instanceof Float32Array) {
-      // float32 results: e^(-u²) by fastExp (special.ts, erfcFloat32)
-      for (const end = j + n; j < end; j++, i += step) { const v = src[i]!; dst[j] = 0.5 * v * erfcFloat32(-v * Math.SQRT1_2); }
+      // float32 results: h = Φ(-|x|) = erfc(|x|/√2)/2 without a branch (special.ts,
+      // erfcTailFloat32), then x Φ(x) = max(x, 0) - |x| h, which is x h for x < 0 and
+      // x (1 - h) otherwise with no branch on the sign: the sign of an activation is a coin
+      // flip the branch predictor loses half the time (12.2 ns an element with
+      // `x < 0 ? h : 1 - h`, 8 ns without). max(x, 0) = (x + |x|) / 2 exactly.
+      for (const end = j + n; j < end; j++, i += step) {
+        const v = src[i]!;
+        const m = Math.abs(v);
+        const a = m * Math.SQRT1_2;
+        const h = 0.5 * erfcTailFloat32(a, fastExp(-a * a));
+        // ±∞ apart (∞ h would be ∞ · 0): GELU(∞) = ∞, GELU(-∞) = -∞ · 0 = NaN, as in float64
+        dst[j] = a < Infinity ? 0.5 * (v + m) - m * h : v > 0 ? v : NaN;
+      }
       return;
     }
     for (const end = j + n; j < end; j++, i += step) { const v = src[i]!; dst[j] = 0.5 * v * erfcScalar(-v * Math.SQRT1_2); }
