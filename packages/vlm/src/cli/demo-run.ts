@@ -67,7 +67,7 @@ export const DEFAULT_TRANSFER = "bench/results/style-transfer.json";
  * styles and the report: they took 5–6 s here after training (and Node's start about 2 s),
  * so the whole command ended 294–310 s after it began with the full 5 minutes given to training.
  */
-const EVALUATION_RESERVE_S = 15;
+export const EVALUATION_RESERVE_S = 15;
 
 /** The committed leave-one-style-out table, if the file is there and reads as one. */
 function readTransferTable(path: string): TransferTable | undefined {
