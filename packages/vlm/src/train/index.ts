@@ -6,7 +6,7 @@
 
 export { trainClip, type TrainResult } from "./trainer.js";
 export { trainStep, TrainingStep, type StepBatch, type StepOutcome, type StepParts } from "./step.js";
-export { applyLossInit, buildOptimizer, buildSchedule, DEFAULT_STEPS, RECIPE_DEFAULTS, recipeDefaults, type Recipe } from "./recipe.js";
+export { applyLossInit, buildOptimizer, buildSchedule, DEFAULT_STEPS, RECIPE_DEFAULTS, recipeDefaults, TEMPERATURE_MODES, type Recipe, type TemperatureMode } from "./recipe.js";
 export { BudgetFitter, fitSteps, type Fit } from "./budget.js";
 export { describeEval, resolveValidation, validate, type ValDataOption } from "./validation.js";
 export { startStepEngine } from "./start-engine.js";

@@ -25,7 +25,7 @@ import type { ModelConfig, ModelConfigJson } from "../model/config.js";
 import { TrainError } from "./errors.js";
 import type { LossKind } from "../loss/model-loss.js";
 import type { PresetName, TrainPreset } from "./presets.js";
-import { buildSchedule, recipeDefaults, type Recipe } from "./recipe.js";
+import { buildSchedule, recipeDefaults, TEMPERATURE_MODES, type Recipe, type TemperatureMode } from "./recipe.js";
 import type { StepLogRecord } from "./train-log.js";
 import type { DataSpec, TrainDataOption } from "./train-data.js";
 import type { EvalRecord, ValDataOption } from "./validation.js";
@@ -107,6 +107,11 @@ export interface TrainClipOptions {
    * saved, and a resumed run keeps it. Default false (a fixed step count, deterministic).
    */
   fitStepsToBudget?: boolean;
+  /**
+   * How the temperature trains (recipe.ts TemperatureMode): "learned" (the default: clamped to
+   * ln 100), "learned-unclamped", or "fixed" at the model config's init_logit_scale.
+   */
+  temperature?: TemperatureMode;
   /** Give up after this many steps in a row with a NaN or Inf loss or gradient (each is skipped). Default 5. */
   nanPatience?: number;
   /**
@@ -180,7 +185,7 @@ export interface RunConfig extends Recipe {
 }
 
 /** Settings a resumed run takes from its checkpoint (and must not be given differently). */
-export const RUN_KEYS_FIXED_ON_RESUME = ["seed", "batchSize", "lr", "warmup", "weightDecay", "betas", "eps", "loss", "accumulation", "gradClipNorm", "augment", "drawing", "dtype"] as const;
+export const RUN_KEYS_FIXED_ON_RESUME = ["seed", "batchSize", "lr", "warmup", "weightDecay", "betas", "eps", "loss", "accumulation", "gradClipNorm", "augment", "drawing", "dtype", "temperature"] as const;
 
 /** The augmentation asked for: RandomResizedCrop's scale and, for drawings, the extras. */
 export interface AugmentSpec {
@@ -248,6 +253,7 @@ export function checkOptions(o: TrainClipOptions): void {
   check("init", (v) => typeof v === "string" && v !== "", "a checkpoint folder path");
   check("timeBudgetMinutes", (v) => v === null || isPositive(v), "a positive number of minutes or null");
   check("nanPatience", isPositiveInt, "a positive integer");
+  check("temperature", (v) => (TEMPERATURE_MODES as readonly unknown[]).includes(v), `"learned", "learned-unclamped" or "fixed"`);
   check("fitStepsToBudget", (v) => typeof v === "boolean", "true or false");
   if (o.fitStepsToBudget === true && (o.timeBudgetMinutes === undefined || o.timeBudgetMinutes === null)) fail("fitStepsToBudget needs timeBudgetMinutes");
   check("augment", (v) => typeof v === "boolean" || (typeof v === "object" && v !== null && isScale((v as { scale: unknown }).scale) && isDrawing(v)), "true, false or { scale: [low, high], degrees?, translate?, background? } with 0 < low <= high <= 1, degrees in [0, 180], translate and background in [0, 1]");
@@ -353,11 +359,12 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     evalEvery: pick("evalEvery", 0),
     timeBudgetMinutes: pick("timeBudgetMinutes", null),
     nanPatience: o.nanPatience ?? saved?.nanPatience ?? recipe.nanPatience,
+    temperature: o.temperature ?? (saved !== null ? (saved.temperature ?? "learned") : recipe.temperature),
     refit: saved?.refit ?? null,
   };
   if (saved !== null) {
-    // a run saved before `drawing` existed had none
-    const before = { ...saved, drawing: saved.drawing ?? NO_DRAWING };
+    // a run saved before `drawing` or `temperature` existed had none, and a learned temperature
+    const before = { ...saved, drawing: saved.drawing ?? NO_DRAWING, temperature: saved.temperature ?? "learned" };
     for (const key of RUN_KEYS_FIXED_ON_RESUME) {
       if (JSON.stringify(run[key]) !== JSON.stringify(before[key])) {
         fail(`resume continues a run started with ${key} = ${JSON.stringify(before[key])}, but ${key} = ${JSON.stringify(run[key])} was given; start a new run from its weights with init instead`);

@@ -14,7 +14,9 @@
  *                1 keeps them small (measured: a tiny model overfits 8 emojis in 40 steps with
  *                it; without it, at lr 2e-3 it is still at ln 8 after 80 steps)
  *   clamp        logit_scale ≤ ln 100 after every update (CLIP.clampLogitScale: the paper's
- *                bound, without which the temperature runs away and training diverges)
+ *                bound, without which the temperature runs away and training diverges);
+ *                `temperature` can lift the clamp or hold the scale fixed, for the lesson
+ *                that measures what the clamp and the learning buy (lessons/temperature.ts)
  *   NaN guard    a step whose loss or gradient norm is not finite changes nothing; after
  *                `nanPatience` such steps in a row the run gives up
  *   loss         "clip" (symmetric InfoNCE) or "siglip" (sigmoid), with the model's own
@@ -27,6 +29,15 @@ import type { CLIP } from "../model/clip.js";
 import type { ModelConfigJson } from "../model/config.js";
 import type { LossKind } from "../loss/model-loss.js";
 import type { PresetTraining } from "./presets.js";
+
+/**
+ * How the temperature trains: "learned" (logit_scale is a parameter, clamped to ln 100 after
+ * every update: CLIP's), "learned-unclamped" (a parameter, never clamped: what the clamp
+ * prevents), "fixed" (held at the model's init_logit_scale: no update reaches it).
+ */
+export type TemperatureMode = "learned" | "learned-unclamped" | "fixed";
+
+export const TEMPERATURE_MODES: readonly TemperatureMode[] = ["learned", "learned-unclamped", "fixed"];
 
 /** The hyperparameters of one optimisation. */
 export interface Recipe {
@@ -46,6 +57,8 @@ export interface Recipe {
   accumulation: number;
   /** Non-finite steps in a row before the run gives up. */
   nanPatience: number;
+  /** How the temperature trains; absent (runs saved before it existed): "learned". */
+  temperature?: TemperatureMode;
   /**
    * A resumed run extended to a new length (options.ts, EXTENSION): after step `step`, whose
    * learning rate was `lr`, a cosine from `lr` to 0 at `steps`. Absent or null: the plain schedule.
@@ -63,6 +76,7 @@ export const RECIPE_DEFAULTS = {
   loss: "clip" as LossKind,
   accumulation: 1,
   nanPatience: 5,
+  temperature: "learned" as TemperatureMode,
 } as const;
 
 /** A model's run with no preset: this many steps. */
@@ -82,6 +96,7 @@ export function recipeDefaults(training: PresetTraining | null, steps?: number):
     loss: RECIPE_DEFAULTS.loss,
     accumulation: RECIPE_DEFAULTS.accumulation,
     nanPatience: RECIPE_DEFAULTS.nanPatience,
+    temperature: RECIPE_DEFAULTS.temperature,
   };
 }
 

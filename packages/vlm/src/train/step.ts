@@ -6,7 +6,9 @@
  *                                        computes each (plain, gradient caching or data parallel)
  *   ‖g‖ = global L2 norm                 then clipped to gradClipNorm when set
  *   if loss and ‖g‖ are finite:          AdamW at this step's learning rate, then
- *                                        logit_scale ← clamp(0, ln 100)
+ *                                        logit_scale ← clamp(0, ln 100) (recipe.temperature
+ *                                        "learned"; "fixed" drops its gradient before the norm,
+ *                                        "learned-unclamped" skips the clamp)
  *   else:                                the gradients are dropped, nothing changes, and the
  *                                        streak of non-finite steps grows
  *
@@ -18,7 +20,7 @@ import { assignLearningRate, clipGradNorm, type AdamW, type LrSchedule } from "@
 import type { Tensor } from "@duet/tensor";
 import type { CLIP } from "../model/clip.js";
 import { TrainError } from "./errors.js";
-import { buildOptimizer, buildSchedule, type Recipe } from "./recipe.js";
+import { buildOptimizer, buildSchedule, type Recipe, type TemperatureMode } from "./recipe.js";
 import type { StepEngine } from "./step-engine.js";
 
 /** What one optimiser step works with (see trainStep). */
@@ -28,6 +30,8 @@ export interface StepParts {
   optimizer: AdamW;
   params: Variable[];
   gradClipNorm: number | null;
+  /** Default "learned" (recipe.ts TemperatureMode). */
+  temperature?: TemperatureMode;
 }
 
 /** One contrastive batch of a step: its images and tokens, its size, and the seed of its chunking. */
@@ -64,13 +68,16 @@ export async function trainStep(
     samples += batch.samples;
   }
   const loss = lossSum / accumulation;
+  const temperature = parts.temperature ?? "learned";
+  // a fixed temperature takes no update and no share of the norm that clipping divides by
+  if (temperature === "fixed") model.logitScale.grad = null;
   // the global norm before clipping (clipGradNorm computes it once and returns it); a
   // non-finite one leaves the gradients non-finite or zero, and they are dropped below
   const norm = parts.gradClipNorm !== null ? clipGradNorm(params, parts.gradClipNorm) : gradNorm(params);
   const finite = Number.isFinite(loss) && Number.isFinite(norm);
   if (finite) {
     optimizer.step();
-    model.clampLogitScale();
+    if (temperature === "learned") model.clampLogitScale();
   } else {
     model.zeroGrad();
   }
@@ -130,7 +137,7 @@ export class TrainingStep {
     const lr = this.schedule(step);
     assignLearningRate(this.optimizer, lr);
     const { model, engine, optimizer, params } = this;
-    const result = await trainStep({ model, engine, optimizer, params, gradClipNorm: this.recipe.gradClipNorm }, this.recipe.accumulation, nextBatch);
+    const result = await trainStep({ model, engine, optimizer, params, gradClipNorm: this.recipe.gradClipNorm, temperature: this.recipe.temperature }, this.recipe.accumulation, nextBatch);
     this.nanStreak = result.finite ? 0 : this.nanStreak + 1;
     return { lr, ...result, nanStreak: this.nanStreak, gaveUp: this.nanStreak >= this.recipe.nanPatience };
   }

@@ -136,7 +136,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
     log(
       `training ${run.model} (${(model.numParameters() / 1e6).toFixed(2)}M parameters) for ${run.steps} steps from step ${step}: batch ${run.batchSize}` +
         `${run.accumulation > 1 ? ` × ${run.accumulation} accumulated` : ""}${run.chunkSize !== null ? `, chunks of ${run.chunkSize}` : ""}, ` +
-        `${run.threads} thread${run.threads > 1 ? "s" : ""} ${run.dataParallel ? "data-parallel" : "intra-op"}, lr ${run.lr}, warmup ${run.warmup}, ${run.loss} loss`,
+        `${run.threads} thread${run.threads > 1 ? "s" : ""} ${run.dataParallel ? "data-parallel" : "intra-op"}, lr ${run.lr}, warmup ${run.warmup}, ${run.loss} loss${(run.temperature ?? "learned") === "learned" ? "" : `, temperature ${run.temperature}`}`,
     );
 
     const budget = run.timeBudgetMinutes === null ? Infinity : run.timeBudgetMinutes * 60;
