@@ -4,7 +4,8 @@ open_clip's package __init__ imports torchvision, and the torchvision wheel on t
 mirror fails to load against torch 2.13 (and a torch-only venv has none). The model, loss and
 tokenizer modules need just one torchvision name, FrozenBatchNorm2d (open_clip.utils, for
 ResNet towers only), so when the package import fails this loads the submodules past the
-package __init__ with that name stubbed. With a working torchvision the package is used as is.
+package __init__ with that name stubbed (and transformers hidden, see below). With a working
+torchvision the package is used as is.
 
 Used by tools/make_clip_fixtures.py, tools/reference_train.py and bench/train_step_torch.py.
 """
@@ -32,5 +33,9 @@ def import_open_clip(*names):
     misc = types.ModuleType("torchvision.ops.misc")
     misc.FrozenBatchNorm2d = type("FrozenBatchNorm2d", (), {})  # never used by ViT towers
     stubs = {"torchvision": types.ModuleType("torchvision"), "torchvision.ops": types.ModuleType("torchvision.ops"), "torchvision.ops.misc": misc}
+    # transformers (if installed) probes torchvision's __spec__ on import and raises ValueError on
+    # these stubs; open_clip imports it only for HF text towers and CoCa's generate(), both
+    # optional (ImportError is caught), so it is hidden: a None entry makes the import fail.
+    stubs["transformers"] = None
     sys.modules.update({"open_clip": package, **stubs})
     return tuple(importlib.import_module(f"open_clip.{n}") for n in names)

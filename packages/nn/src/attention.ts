@@ -23,8 +23,14 @@
  *   attnMask (L, S) or (B*H, L, S); keyPaddingMask (B, S) additive float, or int32 where
  *   nonzero marks padding. A row whose every score is masked gives NaN, as torch.
  *
- * Initialised as torch's `_reset_parameters`: in_proj_weight xavier-uniform, in_proj_bias
- * and out_proj.bias zero, out_proj.weight Linear's default.
+ * Keys and values of another width (torch's kdim / vdim, e.g. open_clip's AttentionalPooler
+ * reading a ViT of width 768 with queries of width 512): the projections cannot be packed, so
+ * torch stores them apart, and so does this class:
+ *   q_proj_weight [E, E], k_proj_weight [E, kdim], v_proj_weight [E, vdim], in_proj_bias [3E]
+ * (no in_proj_weight; the bias stays packed). With kdim = vdim = E the packed layout is used.
+ *
+ * Initialised as torch's `_reset_parameters`: in_proj_weight (or each of q/k/v_proj_weight)
+ * xavier-uniform, in_proj_bias and out_proj.bias zero, out_proj.weight Linear's default.
  */
 
 import * as A from "@duet/autograd";
@@ -42,6 +48,10 @@ export interface MultiheadAttentionOptions extends LayerOptions {
   batchFirst?: boolean;
   /** Dropout on the attention weights in training (default 0, as open_clip). */
   dropout?: number;
+  /** Width of the keys (default embedDim); another width stores q/k/v_proj_weight apart. */
+  kdim?: number;
+  /** Width of the values (default embedDim). */
+  vdim?: number;
 }
 
 export interface AttentionCallOptions {
@@ -61,6 +71,10 @@ export class MultiheadAttention extends Module {
   readonly embedDim: number;
   readonly numHeads: number;
   readonly headDim: number;
+  readonly kdim: number;
+  readonly vdim: number;
+  /** torch's `_qkv_same_embed_dim`: q, k, v projections packed in in_proj_weight. */
+  readonly packed: boolean;
   readonly batchFirst: boolean;
   readonly dropoutP: number;
   private readonly dropoutGenerator: Generator | undefined;
@@ -73,22 +87,38 @@ export class MultiheadAttention extends Module {
       throw new TensorError("MultiheadAttention", `embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
     }
     this.headDim = embedDim / numHeads;
+    this.kdim = positiveInt("MultiheadAttention", "kdim", options.kdim ?? embedDim);
+    this.vdim = positiveInt("MultiheadAttention", "vdim", options.vdim ?? embedDim);
+    this.packed = this.kdim === embedDim && this.vdim === embedDim;
     this.batchFirst = options.batchFirst ?? true;
     this.dropoutP = options.dropout ?? 0;
     if (!(this.dropoutP >= 0 && this.dropoutP <= 1)) throw new TensorError("MultiheadAttention", `dropout must be in [0, 1], got ${options.dropout}`);
     this.dropoutGenerator = options.generator;
     const dtype = floatDtype("MultiheadAttention", options.dtype);
     const bias = options.bias ?? true;
-    // registration order is torch's: in_proj_weight, in_proj_bias, then out_proj
-    const inProjWeight = this.registerParameter("in_proj_weight", zeros([3 * embedDim, embedDim], { dtype }));
+    // registration order is torch's: in_proj_weight (or q, k, v_proj_weight), in_proj_bias, then out_proj
+    const weights = this.packed
+      ? [this.registerParameter("in_proj_weight", zeros([3 * embedDim, embedDim], { dtype }))]
+      : ([["q_proj_weight", embedDim], ["k_proj_weight", this.kdim], ["v_proj_weight", this.vdim]] as const).map(([name, width]) => this.registerParameter(name, zeros([embedDim, width], { dtype })));
     if (bias) this.registerParameter("in_proj_bias", zeros([3 * embedDim], { dtype }));
     const outProj = this.registerModule("out_proj", new Linear(embedDim, embedDim, { ...options, bias }));
-    xavierUniform(inProjWeight, { generator: options.generator });
+    for (const w of weights) xavierUniform(w, { generator: options.generator });
     if (outProj.bias) outProj.bias.value.data.fill(0);
   }
 
+  /** The packed q, k, v weight [3E, E]; with kdim or vdim ≠ E there is none (see projWeights). */
   get inProjWeight(): A.Variable {
+    if (!this.packed) throw new TensorError("MultiheadAttention.inProjWeight", `kdim (${this.kdim}) or vdim (${this.vdim}) differs from embedDim (${this.embedDim}): the weights are q_proj_weight, k_proj_weight, v_proj_weight (see projWeights)`);
     return this.param("in_proj_weight");
+  }
+  /** The q, k, v projection weights [E, E], [E, kdim], [E, vdim]: row slices of in_proj_weight when packed. */
+  get projWeights(): [A.Variable, A.Variable, A.Variable] {
+    if (this.packed) {
+      const W = this.inProjWeight;
+      const E = this.embedDim;
+      return [A.slice(W, 0, 0, E), A.slice(W, 0, E, 2 * E), A.slice(W, 0, 2 * E, 3 * E)];
+    }
+    return [this.param("q_proj_weight"), this.param("k_proj_weight"), this.param("v_proj_weight")];
   }
   get inProjBias(): A.Variable | null {
     return this.hasParam("in_proj_bias") ? this.param("in_proj_bias") : null;
@@ -114,10 +144,10 @@ export class MultiheadAttention extends Module {
     const Dh = this.headDim;
     const unbatched = query.shape.length === 2;
     const ndim = unbatched ? 2 : 3;
-    for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
-      if (t.shape.length !== ndim || t.shape[ndim - 1] !== E) {
-        const layout = unbatched ? "(L, E)" : this.batchFirst ? "(B, L, E)" : "(L, B, E)";
-        throw new TensorError("MultiheadAttention.forward", `${name} must be ${layout} with E = ${E}${name === "query" ? "" : " like query"}, got shape ${fmtShape(t.shape)}`);
+    for (const [name, t, width, dim] of [["query", query, E, "E"], ["key", key, this.kdim, "kdim"], ["value", value, this.vdim, "vdim"]] as const) {
+      if (t.shape.length !== ndim || t.shape[ndim - 1] !== width) {
+        const layout = unbatched ? `(L, ${dim})` : this.batchFirst ? `(B, L, ${dim})` : `(L, B, ${dim})`;
+        throw new TensorError("MultiheadAttention.forward", `${name} must be ${layout} with ${dim} = ${width}${name === "query" ? "" : ", the query's rank"}, got shape ${fmtShape(t.shape)}`);
       }
     }
     // to (B, L, E)
@@ -148,21 +178,21 @@ export class MultiheadAttention extends Module {
     return { output, weights };
   }
 
-  /** q, k, v projections from the packed weight: one product for self-attention, else row slices. */
+  /** q, k, v projections: one product for packed self-attention, else one per input (row slices when packed). */
   private inProjection(q: A.Variable, k: A.Variable, v: A.Variable): [A.Variable, A.Variable, A.Variable] {
     const E = this.embedDim;
-    const W = this.inProjWeight;
     const b = this.inProjBias;
     const project = (x: A.Variable, rows: A.Variable, bias: A.Variable | null) => {
       const y = A.matmul(x, A.transpose(rows));
       return bias ? A.add(y, bias) : y;
     };
-    if (q === k && k === v) {
-      const [qq, kk, vv] = A.split(project(q, W, b), E, -1) as [A.Variable, A.Variable, A.Variable];
+    if (this.packed && q === k && k === v) {
+      const [qq, kk, vv] = A.split(project(q, this.inProjWeight, b), E, -1) as [A.Variable, A.Variable, A.Variable];
       return [qq, kk, vv];
     }
-    const part = (i: number) => [A.slice(W, 0, i * E, (i + 1) * E), b ? A.slice(b, 0, i * E, (i + 1) * E) : null] as const;
-    return [project(q, ...part(0)), project(k, ...part(1)), project(v, ...part(2))];
+    const [wq, wk, wv] = this.projWeights;
+    const bias = (i: number) => (b ? A.slice(b, 0, i * E, (i + 1) * E) : null);
+    return [project(q, wq, bias(0)), project(k, wk, bias(1)), project(v, wv, bias(2))];
   }
 
   /** attnMask and keyPaddingMask as one additive tensor that broadcasts to (B, H, L, S). */

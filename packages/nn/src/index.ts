@@ -27,6 +27,7 @@ export {
   type TransformerOptions,
   type BlockCallOptions,
 } from "./transformer.js";
+export { AttentionalPooler, type AttentionalPoolerOptions } from "./attentional-pooler.js";
 export * as init from "./init.js";
 
 export { Optimizer, type BaseHyper, type ParamGroup, type ParamGroupInput, type OptimizerMeta, type OptimizerState, type HyperValue } from "./optim/optimizer.js";

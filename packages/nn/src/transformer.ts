@@ -7,6 +7,13 @@
  *               x = x + ls_2(mlp(ln_2(x)))
  *   Transformer: resblocks.0 ... resblocks.{layers-1}, applied in order
  *
+ *   Cross-attention block (open_clip's ResidualAttentionBlock(is_cross_attention=True), CoCa's
+ *   text decoder): queries from x, keys and values from a context sequence c (the image tokens),
+ *   normalised by a LayerNorm of its own, ln_1_kv, between ls_1 and ln_2 in the state dict:
+ *               x = x + ls_1(attn(ln_1(x), ln_1_kv(c), ln_1_kv(c)))
+ *               x = x + ls_2(mlp(ln_2(x)))
+ *   c is (B, S, width): the block's attention projects keys and values from the same width.
+ *
  *   x is (B, L, width) (batch first, as open_clip ≥ 2.24; `batchFirst: false` takes (L, B, width))
  *
  * open_clip's MLP is an nn.Sequential with children c_fc, gelu, c_proj: the activation has
@@ -73,27 +80,36 @@ export interface ResidualAttentionBlockOptions extends LayerOptions {
   batchFirst?: boolean;
   /** LayerNorm eps (default 1e-5). */
   eps?: number;
+  /** A cross-attention block: adds ln_1_kv and attends to `context` (open_clip's is_cross_attention). */
+  crossAttention?: boolean;
 }
 
 export interface BlockCallOptions {
-  /** Additive attention mask, (L, L) or (B*heads, L, L): e.g. causalMask(L) for the text tower. */
+  /** Additive attention mask, (L, S) or (B*heads, L, S): e.g. causalMask(L) for the text tower. */
   attnMask?: Tensor;
+  /** Padded keys, (B, S): additive float or int32 with nonzero = padding (see MultiheadAttention). */
+  keyPaddingMask?: Tensor;
+  /** Cross-attention blocks only: the sequence keys and values come from, (B, S, width). */
+  context?: A.Input;
 }
 
 export class ResidualAttentionBlock extends Module {
   readonly width: number;
+  readonly crossAttention: boolean;
 
   constructor(width: number, heads: number, options: ResidualAttentionBlockOptions = {}) {
     super();
     this.width = positiveInt("ResidualAttentionBlock", "width", width);
+    this.crossAttention = options.crossAttention ?? false;
     const mlpRatio = options.mlpRatio ?? 4;
     const hidden = Math.floor(width * mlpRatio);
     if (!(hidden > 0)) throw new TensorError("ResidualAttentionBlock", `mlpRatio must give a positive hidden width, got ${mlpRatio} (width ${width})`);
     const ln = { dtype: options.dtype, eps: options.eps };
-    // registration order is open_clip's: ln_1, attn, ls_1, ln_2, mlp, ls_2
+    // registration order is open_clip's: ln_1, attn, ls_1, (ln_1_kv), ln_2, mlp, ls_2
     this.registerModule("ln_1", new LayerNorm(width, ln));
     this.registerModule("attn", new MultiheadAttention(width, heads, { dtype: options.dtype, generator: options.generator, batchFirst: options.batchFirst ?? true }));
     if (options.lsInitValue !== undefined) this.registerModule("ls_1", new LayerScale(width, options.lsInitValue, options));
+    if (this.crossAttention) this.registerModule("ln_1_kv", new LayerNorm(width, ln));
     this.registerModule("ln_2", new LayerNorm(width, ln));
     this.registerModule("mlp", new MLP(width, hidden, options));
     if (options.lsInitValue !== undefined) this.registerModule("ls_2", new LayerScale(width, options.lsInitValue, options));
@@ -114,7 +130,17 @@ export class ResidualAttentionBlock extends Module {
 
   forward(x: A.Input, options: BlockCallOptions = {}): A.Variable {
     const scale = (name: string, y: A.Variable) => (this.hasChild(name) ? this.child<LayerScale>(name).forward(y) : y);
-    const h = A.add(x, scale("ls_1", this.attn.forward(this.ln1.forward(x), undefined, undefined, { attnMask: options.attnMask })));
+    const masks = { attnMask: options.attnMask, keyPaddingMask: options.keyPaddingMask };
+    let attended: A.Variable;
+    if (this.crossAttention) {
+      if (options.context === undefined) throw new TensorError("ResidualAttentionBlock.forward", "a cross-attention block needs options.context, the (B, S, width) sequence it attends to");
+      const kv = this.child<LayerNorm>("ln_1_kv").forward(options.context);
+      attended = this.attn.forward(this.ln1.forward(x), kv, kv, masks);
+    } else {
+      if (options.context !== undefined) throw new TensorError("ResidualAttentionBlock.forward", "options.context is for cross-attention blocks (crossAttention: true); this block attends to itself");
+      attended = this.attn.forward(this.ln1.forward(x), undefined, undefined, masks);
+    }
+    const h = A.add(x, scale("ls_1", attended));
     return A.add(h, scale("ls_2", this.mlp.forward(this.ln2.forward(h))));
   }
 }
