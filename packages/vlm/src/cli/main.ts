@@ -19,6 +19,7 @@ import { evalCommand } from "./commands/eval.js";
 import { exportCommand } from "./commands/export.js";
 import { exportDataCommand } from "./commands/export-data.js";
 import { indexCommand } from "./commands/index-command.js";
+import { lessonsCommand } from "./commands/lessons.js";
 import { reportCommand } from "./commands/report.js";
 import { searchCommand } from "./commands/search.js";
 import { serveCommand } from "./commands/serve.js";
@@ -40,6 +41,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   index: indexCommand,
   search: searchCommand,
   serve: serveCommand,
+  lessons: lessonsCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,153 @@
+/**
+ * The lessons' verdicts, from synthetic runs (no training): each lesson's sweep made to show
+ * the claim, half of it, or none of it, three seeds each with a small spread. The status must
+ * follow the numbers, and the reason must quote them — so changing the numbers changes the
+ * sentence (nothing is hard-coded).
+ */
+
+import { describe, expect, it } from "vitest";
+import { augmentationLesson } from "../../packages/vlm/src/lessons/augmentation.js";
+import { R5, ZERO_SHOT } from "../../packages/vlm/src/lessons/base.js";
+import { batchSizeLesson } from "../../packages/vlm/src/lessons/batch-size.js";
+import { LESSONS, selectLessons } from "../../packages/vlm/src/lessons/catalog.js";
+import { lossLesson } from "../../packages/vlm/src/lessons/loss.js";
+import { projectionDimLesson } from "../../packages/vlm/src/lessons/projection-dim.js";
+import { gap, stat } from "../../packages/vlm/src/lessons/stats.js";
+import { temperatureLesson } from "../../packages/vlm/src/lessons/temperature.js";
+import { towersLesson } from "../../packages/vlm/src/lessons/towers.js";
+import type { Lesson, LessonPoint, Metrics } from "../../packages/vlm/src/lessons/types.js";
+import { jitter, synthRuns } from "./lessons-helpers.js";
+
+/** The verdict of `lesson` when its point i (in order) has R@5 = r5[i] and zero-shot = zs[i], ± a spread over 3 seeds. */
+function verdictOf(lesson: Lesson, metrics: (point: LessonPoint, index: number) => Metrics, spread = 0.004) {
+  const points = lesson.points!;
+  const runs = synthRuns(lesson, (point, seed) => {
+    const m = metrics(point, points.indexOf(point));
+    return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v === null ? null : v + jitter(seed, spread)]));
+  });
+  return lesson.verdict(runs, points);
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}`;
+
+describe("stats", () => {
+  it("mean ± sample sd; a gap is clear past 2 standard errors and the smallest effect", () => {
+    expect(stat([1, 2, 3, null, NaN])).toEqual({ mean: 2, sd: 1, n: 3 });
+    expect(stat([5])).toEqual({ mean: 5, sd: 0, n: 1 });
+    const a = stat([0.3, 0.31, 0.29]);
+    expect(gap(a, stat([0.2, 0.21, 0.19]), 0.01).clear).toBe(true);
+    expect(gap(a, stat([0.29, 0.3, 0.28]), 0.01).clear).toBe(false); // 1 point, but 1.2 se
+    expect(gap(stat([0.3]), stat([0.295]), 0.01).clear).toBe(false); // one seed: the smallest effect decides
+  });
+});
+
+describe("batch-size", () => {
+  const rising = (i: number) => 0.1 + 0.05 * i;
+  it("holds when the smallest batch is clearly worse on both metrics, and quotes the figures", () => {
+    const v = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: rising(i), [ZERO_SHOT]: 0.02 + 0.01 * i, "loss / ln N": 0.6 + 0.05 * i }));
+    expect(v.status).toBe("holds");
+    expect(v.reason).toContain(`batch 16 reached R@5 ${pct(0.1)} ± 0.4%`);
+    expect(v.reason).toContain(`${pct(0.25)} ± 0.4% at batch 2048 (the best)`);
+    expect(v.reason).toMatch(/0\.60 ± 0\.00 of its ln N ceiling at batch 16 and 0\.75 ± 0\.00 at batch 2048/);
+    const other = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: 0.2 + 0.03 * i, [ZERO_SHOT]: 0.02 + 0.01 * i, "loss / ln N": 0.5 }));
+    expect(other.reason).not.toBe(v.reason);
+    expect(other.reason).toContain(`batch 16 reached R@5 ${pct(0.2)}`);
+  });
+  it("holds partly on one metric, and not when neither moves; a peak in the middle is named", () => {
+    expect(verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: rising(i), [ZERO_SHOT]: 0.02, "loss / ln N": 0.7 })).status).toBe("holds partly");
+    const flat = verdictOf(batchSizeLesson, () => ({ [R5]: 0.2, [ZERO_SHOT]: 0.02, "loss / ln N": 0.7 }));
+    expect(flat.status).toBe("does not hold at this scale");
+    expect(flat.reason).toMatch(/within the noise/);
+    const peak = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: [0.1, 0.2, 0.3, 0.15][i]!, [ZERO_SHOT]: [0.01, 0.02, 0.03, 0.02][i]!, "loss / ln N": 0.7 }));
+    expect(peak.status).toBe("holds");
+    expect(peak.reason).toMatch(/Past batch 256 it fell again \(batch 2048: 15\.0 ± 0\.4%\)/);
+  });
+  it("says so when one seed gives no spread", () => {
+    const runs = synthRuns(batchSizeLesson, (_p) => ({ [R5]: 0.2, [ZERO_SHOT]: 0.02 }), 1);
+    expect(batchSizeLesson.verdict(runs, batchSizeLesson.points!).reason).toMatch(/One seed: no spread was measured/);
+  });
+});
+
+describe("projection-dim", () => {
+  it("holds with a bottleneck and a plateau; partly when higher keeps winning; not when nothing moves", () => {
+    const plateau = verdictOf(projectionDimLesson, (_p, i) => ({ [R5]: [0.05, 0.2, 0.3, 0.31, 0.3][i]! }));
+    expect(plateau.status).toBe("holds");
+    expect(plateau.reason).toContain(`embed 2 reached R@5 ${pct(0.05)} ± 0.4% against ${pct(0.31)} ± 0.4% at embed 128`);
+    expect(verdictOf(projectionDimLesson, (_p, i) => ({ [R5]: 0.05 + 0.08 * i })).status).toBe("holds partly");
+    const flat = verdictOf(projectionDimLesson, () => ({ [R5]: 0.25 }));
+    expect(flat.status).toBe("does not hold at this scale");
+    expect(flat.reason).toMatch(/made no clear difference/);
+  });
+});
+
+describe("temperature", () => {
+  const at = (label: string, values: Record<string, number>) => values[label]!;
+  const r5 = { "learned, clamped": 0.3, "learned, no clamp": 0.2, "fixed 1/τ = 1": 0.05, "fixed 1/τ = 10": 0.28, "fixed 1/τ = 100": 0.25 };
+  it("holds when learning loses nothing and the unclamped scale ran past 100 and hurt", () => {
+    const v = verdictOf(temperatureLesson, (p) => ({ [R5]: at(p.label, r5), logit_scale: 40, max_logit_scale: p.label === "learned, no clamp" ? 250 : 60, skipped_steps: 0 }));
+    expect(v.status).toBe("holds");
+    expect(v.reason).toMatch(/went past 100 \(peak 250\.0 ± 0\.0\)/);
+    expect(v.reason).toContain(`the best fixed value, fixed 1/τ = 10, reached ${pct(0.28)}`);
+  });
+  it("holds partly when the clamp never acted; not when learning is also clearly worse", () => {
+    const tame = verdictOf(temperatureLesson, (p) => ({ [R5]: at(p.label, r5), logit_scale: 30, max_logit_scale: 38, skipped_steps: 0 }));
+    expect(tame.status).toBe("holds partly");
+    expect(tame.reason).toMatch(/peaked at 38\.0 ± 0\.0, under the clamp's 100: the clamp never acted/);
+    const worse = verdictOf(temperatureLesson, (p) => ({ [R5]: at(p.label, { ...r5, "learned, clamped": 0.15 }), logit_scale: 30, max_logit_scale: 38, skipped_steps: 0 }));
+    expect(worse.status).toBe("does not hold at this scale");
+    expect(worse.reason).toMatch(/learning it lost 13\.0 points/);
+  });
+});
+
+describe("loss", () => {
+  const metrics = (siglipSmall: number, siglipLarge: number) => (p: LessonPoint) => {
+    const batch = Number(p.x);
+    const clip = batch === 32 ? 0.15 : batch === 128 ? 0.22 : 0.28;
+    return { [R5]: p.series === "SigLIP" ? clip + (batch === 32 ? siglipSmall : batch === 512 ? siglipLarge : (siglipSmall + siglipLarge) / 2) : clip };
+  };
+  it("holds when SigLIP leads at the small batch and the lead shrinks; partly or not otherwise", () => {
+    const v = verdictOf(lossLesson, metrics(0.08, 0.0));
+    expect(v.status).toBe("holds");
+    expect(v.reason).toContain(`At batch 32, SigLIP reached R@5 ${pct(0.23)} ± 0.4% and InfoNCE ${pct(0.15)} ± 0.4%`);
+    expect(v.reason).toMatch(/lead shrank by 8\.0 points/);
+    expect(verdictOf(lossLesson, metrics(0.08, 0.08)).status).toBe("holds partly");
+    expect(verdictOf(lossLesson, metrics(-0.05, -0.05)).status).toBe("does not hold at this scale");
+  });
+});
+
+describe("augmentation", () => {
+  const m = (noto: number[], zs: number[]) => (_p: LessonPoint, i: number) => ({ "noto:test R@5": noto[i]!, "noto:test zero-shot top-1": zs[i]!, "openmoji:test R@5": 0.3 });
+  it("reads the held-out style: holds on both metrics, partly on one, not on none", () => {
+    const n = augmentationLesson.points!.length;
+    const v = verdictOf(augmentationLesson, m([0.08, ...Array(n - 1).fill(0.16)], [0.01, ...Array(n - 1).fill(0.03)]));
+    expect(v.status).toBe("holds");
+    expect(v.reason).toMatch(/On Noto, never seen in training, crops \[0\.9, 1\] reached R@5 16\.0 ± 0\.4% against 8\.0 ± 0\.4% without augmentation: a gain of 8\.0 points/);
+    expect(verdictOf(augmentationLesson, m([0.08, ...Array(n - 1).fill(0.16)], Array(n).fill(0.01))).status).toBe("holds partly");
+    expect(verdictOf(augmentationLesson, m(Array(n).fill(0.1), Array(n).fill(0.01))).status).toBe("does not hold at this scale");
+  });
+});
+
+describe("towers", () => {
+  it("holds when neither alternative is clearly worse than CLIP's pair; partly with one; not with both", () => {
+    const r = (values: number[]) => (_p: LessonPoint, i: number) => ({ [R5]: values[i]!, parameters: [100000, 100000, 30000][i]! });
+    const v = verdictOf(towersLesson, r([0.3, 0.3, 0.295]));
+    expect(v.status).toBe("holds");
+    expect(v.reason).toMatch(/CNN \+ causal text \(EOS\) \(30K parameters\) 29\.5 ± 0\.4%, within the noise of it/);
+    expect(verdictOf(towersLesson, r([0.3, 0.3, 0.2])).status).toBe("holds partly");
+    expect(verdictOf(towersLesson, r([0.3, 0.2, 0.2])).status).toBe("does not hold at this scale");
+  });
+});
+
+describe("the catalog", () => {
+  it("lists all eight lessons of the issue in order; the three not built are refused by name", () => {
+    expect(LESSONS.map((l) => l.name)).toEqual(["batch-size", "projection-dim", "temperature", "hard-negatives", "filtering", "augmentation", "loss", "towers"]);
+    expect(selectLessons([]).map((l) => l.name)).toEqual(["batch-size", "projection-dim", "temperature", "augmentation", "loss", "towers"]);
+    expect(selectLessons(["loss", "batch-size"]).map((l) => l.name)).toEqual(["batch-size", "loss"]);
+    for (const name of ["hard-negatives", "filtering"]) expect(() => selectLessons([name])).toThrow(new RegExp(`duet lessons: ${name} is not built yet`));
+    expect(() => selectLessons(["batch"])).toThrow(/no lesson "batch"; the lessons are batch-size, /);
+    for (const lesson of LESSONS.filter((l) => l.points !== null)) {
+      expect(new Set(lesson.points!.map((p) => p.label)).size, lesson.name).toBe(lesson.points!.length);
+      for (const label of lesson.fewest) expect(lesson.points!.map((p) => p.label), lesson.name).toContain(label);
+    }
+  });
+});
