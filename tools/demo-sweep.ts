@@ -5,7 +5,12 @@
  * by seed (seed 0 of every variant, then seed 1, ...), so a host that slows down slows all
  * variants alike. Appends every run to bench/results/demo-sweep.json and prints mean ± sd.
  *
- *   npx tsx tools/demo-sweep.ts --variants base,lr4e-3 [--seeds 0,1,2] [--minutes 5]
+ *   npx tsx tools/demo-sweep.ts --variants base,lr4e-3 [--seeds 0,1,2] [--minutes 5 | --steps N] [--threads N]
+ *
+ * --steps N trains exactly N steps instead of fitting them to the budget: on a busy machine
+ * a budget buys fewer steps, so compare variants there at the steps the quiet machine fits
+ * (457 for the demo preset, seed 0, on 2026-12-07). --threads (default: all cores) lets two
+ * sweeps share the machine at one thread each.
  *
  * Variants: "base" (the preset), "lrX" (peak learning rate X), "wdX" (weight decay X),
  * "warmupN", "batchN"; joined with "+" for several changes ("lr3e-3+warmupN30").
@@ -22,13 +27,15 @@ import { evaluateHeldOut, modelEncoder, openMojiEvalSet } from "../packages/vlm/
 import { getPreset, trainClip } from "../packages/vlm/src/train/index.js";
 import { EVALUATION_RESERVE_S, repoRoot } from "../packages/vlm/src/cli/demo-run.js";
 
-const { values } = parseArgs({ options: { variants: { type: "string" }, seeds: { type: "string" }, minutes: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } } });
+const { values } = parseArgs({ options: { variants: { type: "string" }, seeds: { type: "string" }, minutes: { type: "string" }, steps: { type: "string" }, threads: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } } });
 if (values.help || values.variants === undefined) {
-  process.stdout.write("usage: npx tsx tools/demo-sweep.ts --variants base,lr4e-3[,...] [--seeds 0,1,2] [--minutes 5] [--out bench/results/demo-sweep.json]\n");
+  process.stdout.write("usage: npx tsx tools/demo-sweep.ts --variants base,lr4e-3[,...] [--seeds 0,1,2] [--minutes 5 | --steps N] [--threads N] [--out bench/results/demo-sweep.json]\n");
   process.exit(values.help ? 0 : 2);
 }
 const seeds = (values.seeds ?? "0,1,2").split(",").map(Number);
 const minutes = Number(values.minutes ?? 5);
+const fixedSteps = values.steps === undefined ? null : Number(values.steps);
+const threads = values.threads === undefined ? undefined : Number(values.threads);
 const out = resolve(repoRoot(), values.out ?? "bench/results/demo-sweep.json");
 const preset = getPreset("demo");
 const resolution = (preset.model.vision_cfg as { image_size: number }).image_size;
@@ -57,8 +64,8 @@ function parseVariant(name: string): Overrides {
 }
 
 const variants = values.variants.split(",").map((name) => ({ name, overrides: parseVariant(name) }));
-if (seeds.some((s) => !Number.isInteger(s)) || !(minutes > 0)) {
-  process.stderr.write("demo-sweep: --seeds takes integers and --minutes a positive number\n");
+if (seeds.some((s) => !Number.isInteger(s)) || !(minutes > 0) || (fixedSteps !== null && !(Number.isInteger(fixedSteps) && fixedSteps >= 2)) || (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))) {
+  process.stderr.write("demo-sweep: --seeds takes integers, --minutes a positive number, --steps an integer >= 2 and --threads a positive integer\n");
   process.exit(2);
 }
 
@@ -73,7 +80,9 @@ for (const seed of seeds) {
       const t0 = performance.now();
       const result = await trainClip({
         outDir: dir, model: "demo", data: { kind: "emoji", dataset: collection, split: "train" }, seed, checkpointEvery: 0,
-        timeBudgetMinutes: minutes - EVALUATION_RESERVE_S / 60, fitStepsToBudget: true, ...overrides,
+        ...(fixedSteps === null ? { timeBudgetMinutes: minutes - EVALUATION_RESERVE_S / 60, fitStepsToBudget: true } : { steps: fixedSteps }),
+        ...(threads === undefined ? {} : { threads }),
+        ...overrides,
       });
       const trainS = (performance.now() - t0) / 1000;
       const styles: Record<string, Record<string, number>> = {};
@@ -86,7 +95,7 @@ for (const seed of seeds) {
           zeroshot_top1: record.zeroshot_top1!,
         };
       }
-      const run = { variant: name, overrides, seed, steps: result.steps, train_s: Number(trainS.toFixed(1)), load_at_start: Number(load.toFixed(2)), styles };
+      const run = { variant: name, overrides, seed, steps: result.steps, fitted_to_budget: fixedSteps === null, threads: threads ?? null, train_s: Number(trainS.toFixed(1)), load_at_start: Number(load.toFixed(2)), styles };
       runs.push(run);
       writeFileAtomic(out, `${JSON.stringify({ description: "tools/demo-sweep.ts: the demo preset and variants, trained as duet demo trains (three styles, steps fitted to the budget), test split of each style", runs: [...previous, ...runs] }, null, 2)}\n`);
       const o = styles["openmoji"]!;

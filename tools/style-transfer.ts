@@ -6,7 +6,7 @@
  * trained on, for comparison. Writes bench/results/style-transfer.json (the table the demo's
  * report shows, mean ± sd over seeds, plus every run).
  *
- *   npx tsx tools/style-transfer.ts [--steps N] [--seeds 0,1,2] [--out bench/results/style-transfer.json]
+ *   npx tsx tools/style-transfer.ts [--steps N] [--seeds 0,1,2] [--threads N] [--out bench/results/style-transfer.json]
  *
  * Each run takes about as long as `duet demo --steps N` (about 1 s per step on 2 cores for
  * the demo preset at batch 128).
@@ -22,13 +22,18 @@ import { evaluateHeldOut, modelEncoder, openMojiEvalSet } from "../packages/vlm/
 import { getPreset, trainClip } from "../packages/vlm/src/train/index.js";
 import { repoRoot } from "../packages/vlm/src/cli/demo-run.js";
 
-const { values } = parseArgs({ options: { steps: { type: "string" }, seeds: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } } });
+const { values } = parseArgs({ options: { steps: { type: "string" }, seeds: { type: "string" }, threads: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } } });
 if (values.help) {
-  process.stdout.write("usage: npx tsx tools/style-transfer.ts [--steps N] [--seeds 0,1,2] [--out bench/results/style-transfer.json]\n");
+  process.stdout.write("usage: npx tsx tools/style-transfer.ts [--steps N] [--seeds 0,1,2] [--threads N] [--out bench/results/style-transfer.json]\n");
   process.exit(0);
 }
 const steps = Number(values.steps ?? 250);
 const seeds = (values.seeds ?? "0,1,2").split(",").map(Number);
+const threads = values.threads === undefined ? undefined : Number(values.threads);
+if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+  process.stderr.write("style-transfer: --threads takes a positive integer\n");
+  process.exit(2);
+}
 if (!Number.isInteger(steps) || steps < 2 || seeds.some((s) => !Number.isInteger(s))) {
   process.stderr.write("style-transfer: --steps must be an integer >= 2 and --seeds integers\n");
   process.exit(2);
@@ -58,7 +63,7 @@ for (const heldOut of EMOJI_STYLES) {
     const dir = mkdtempSync(join(tmpdir(), "duet-style-transfer-"));
     try {
       const t0 = performance.now();
-      const result = await trainClip({ outDir: dir, model: "demo", data: { kind: "emoji", dataset: collection, split: "train" }, steps, seed, checkpointEvery: 0 });
+      const result = await trainClip({ outDir: dir, model: "demo", data: { kind: "emoji", dataset: collection, split: "train" }, steps, seed, checkpointEvery: 0, ...(threads === undefined ? {} : { threads }) });
       for (const tested of EMOJI_STYLES) {
         const set = await openMojiEvalSet(resolution, "test", { style: tested, openMoji: all.part(tested)! });
         const { record } = await evaluateHeldOut(modelEncoder(result.model, result.tokenizer), set);

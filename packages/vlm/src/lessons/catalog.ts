@@ -5,14 +5,13 @@
  * so, and the list stays complete and honest.
  */
 
-import { UsageError } from "../cli/args.js";
 import { augmentationLesson } from "./augmentation.js";
 import { batchSizeLesson } from "./batch-size.js";
 import { lossLesson } from "./loss.js";
 import { projectionDimLesson } from "./projection-dim.js";
 import { temperatureLesson } from "./temperature.js";
 import { towersLesson } from "./towers.js";
-import type { Lesson } from "./types.js";
+import { LessonRequestError, type Lesson } from "./types.js";
 
 /** A lesson with its claim and no sweep yet. */
 function notBuilt(name: string, claim: string, changes: string, missing: string): Lesson {
@@ -55,14 +54,14 @@ export function isBuilt(lesson: Lesson): boolean {
   return lesson.points !== null;
 }
 
-/** The lessons named (all built ones when none is), or a UsageError naming the problem. */
+/** The lessons named (all built ones when none is), or a LessonRequestError naming the problem. */
 export function selectLessons(names: readonly string[]): Lesson[] {
   if (names.length === 0) return LESSONS.filter(isBuilt);
   const chosen: Lesson[] = [];
   for (const name of names) {
     const lesson = LESSONS.find((l) => l.name === name);
-    if (lesson === undefined) throw new UsageError(`duet lessons: no lesson "${name}"; the lessons are ${LESSONS.map((l) => l.name).join(", ")}`);
-    if (!isBuilt(lesson)) throw new UsageError(`duet lessons: ${name} is not built yet (${lesson.holds.replace(/^not built yet: /, "")}); the built ones are ${LESSONS.filter(isBuilt).map((l) => l.name).join(", ")}`);
+    if (lesson === undefined) throw new LessonRequestError(`duet lessons: no lesson "${name}"; the lessons are ${LESSONS.map((l) => l.name).join(", ")}`);
+    if (!isBuilt(lesson)) throw new LessonRequestError(`duet lessons: ${name} is not built yet (${lesson.holds.replace(/^not built yet: /, "")}); the built ones are ${LESSONS.filter(isBuilt).map((l) => l.name).join(", ")}`);
     if (!chosen.includes(lesson)) chosen.push(lesson);
   }
   // the overview's order, whatever order they were named in

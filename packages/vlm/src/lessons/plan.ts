@@ -19,10 +19,9 @@
  * folder, their measured seconds rescale the estimate.
  */
 
-import { UsageError } from "../cli/args.js";
 import { baseSpec, copySpec, finalizeSpec } from "./base.js";
 import { configHash, LESSONS_HARNESS } from "./cache.js";
-import type { Lesson, LessonPoint, LessonRun, LessonRunConfig } from "./types.js";
+import { LessonRequestError, type Lesson, type LessonPoint, type LessonRun, type LessonRunConfig } from "./types.js";
 
 export interface PlanOptions {
   /** Seeds per point (default 3; 1 with quick). */
@@ -148,7 +147,7 @@ export function makePlan(lessons: readonly Lesson[], options: PlanOptions, isCac
     }
     if (fitted === null) {
       const floor = build({ points: "fewest", scale: 1 / 8 });
-      throw new UsageError(`duet lessons: --minutes ${budget} cannot hold ${lessons.map((l) => l.name).join(", ")}: even the fewest points at 1/8 of the samples need about ${formatDuration(cost(floor))}; give --minutes ${Math.ceil(cost(floor) / 60)} or more, or --quick`);
+      throw new LessonRequestError(`duet lessons: --minutes ${budget} cannot hold ${lessons.map((l) => l.name).join(", ")}: even the fewest points at 1/8 of the samples need about ${formatDuration(cost(floor))}; give --minutes ${Math.ceil(cost(floor) / 60)} or more, or --quick`);
     }
     chosen = fitted.plans;
     seconds = fitted.seconds;

@@ -163,3 +163,14 @@ export interface Lesson {
   /** The verdict from the runs of every point (all seeds). */
   verdict(runs: readonly LessonRun[], points: readonly LessonPoint[]): Verdict;
 }
+
+/**
+ * A request the lessons cannot serve: an unknown or unbuilt lesson, a budget too small for
+ * the sweep. The CLI turns it into a usage error (exit 2); the lessons know nothing of the CLI.
+ */
+export class LessonRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LessonRequestError";
+  }
+}

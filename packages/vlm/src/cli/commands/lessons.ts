@@ -21,9 +21,9 @@ import { emojiRunner } from "../../lessons/run.js";
 import { runPlan } from "../../lessons/runner.js";
 import { LESSONS_FILE, PAGE_FILE, writeOutputs } from "../../lessons/output.js";
 import type { ExecuteRun } from "../../lessons/run.js";
-import type { LessonRun } from "../../lessons/types.js";
+import { LessonRequestError, type LessonRun } from "../../lessons/types.js";
 import { DEFAULT_DATA_PARALLEL } from "../../train/options.js";
-import { numberIn, parseOrHelp, positiveInt, stringFlag, type Command } from "../args.js";
+import { numberIn, parseOrHelp, positiveInt, stringFlag, UsageError, type Command } from "../args.js";
 import type { Io } from "../io.js";
 import { claimOutDir } from "../out-dir.js";
 import { startProgress } from "../progress.js";
@@ -135,7 +135,7 @@ export function lessonsCommandWith(options: LessonsCommandOptions = {}): Command
       const { values, positionals } = parsed;
       const json = values["json"] === true;
       if (values["list"]) return list(io, json);
-      const lessons = selectLessons(positionals);
+      const lessons = asUsageError(() => selectLessons(positionals));
       const out = stringFlag(values, "out") ?? "runs/lessons";
       const seeds = positiveInt("lessons", "seeds", values["seeds"]);
       const minutes = numberIn("lessons", "minutes", values["minutes"], Number.MIN_VALUE) ?? null;
@@ -144,12 +144,12 @@ export function lessonsCommandWith(options: LessonsCommandOptions = {}): Command
       const samples = positiveInt("lessons", "samples", values["samples"]) ?? null;
       claimOutDir("lessons", "out", out, "lessons");
 
-      const plan = makePlan(
+      const plan = asUsageError(() => makePlan(
         lessons,
         { seeds, quick: values["quick"] === true, minutes, limit, samples, threads, dataParallel: threads > 1 && DEFAULT_DATA_PARALLEL },
         (hash) => existsSync(runPath(out, hash)),
         listCachedRuns(out),
-      );
+      ));
       if (positionals.length === 0) io.err(`not built yet, so not run: ${LESSONS.filter((l) => !isBuilt(l)).map((l) => l.name).join(", ")}`);
       for (const note of plan.notes) io.err(note);
 
@@ -199,3 +199,13 @@ function list(io: Io, json: boolean): number {
 }
 
 export const lessonsCommand: Command = lessonsCommandWith();
+
+/** `fn`'s result; a request the lessons cannot serve becomes a usage error (exit 2, one line). */
+function asUsageError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof LessonRequestError) throw new UsageError(error.message);
+    throw error;
+  }
+}
