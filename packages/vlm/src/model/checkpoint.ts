@@ -33,7 +33,7 @@ import { clipTokenizer } from "../tokenizer/clip-vocab.js";
 import type { Tokenizer } from "../tokenizer/bpe.js";
 import { HF_TOKENIZER_KWARGS, loadAnyTokenizerFile } from "../tokenizer/hf-tokenizer.js";
 import { findInterruptedSave, restoreInterruptedSave } from "./atomic-folder.js";
-import { CLIP } from "./clip.js";
+import { createModel, type CLIP } from "./clip.js";
 import { parseModelConfig, type ModelConfig, type PreprocessConfig } from "./config.js";
 import { ModelError } from "./errors.js";
 import { checkFiniteWeights, configMismatches } from "./weights-check.js";
@@ -200,7 +200,7 @@ export function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}
   checkShapes(config, new Map([...reader.entries].map(([k, e]) => [k, e.shape] as const)), found.weightsPath, basename(found.configPath));
   const state = new Map<string, Tensor>();
   for (const name of reader.names()) state.set(name, reader.tensor(name));
-  const model = new CLIP(config, { dtype, initialize: false }); // every value comes from the file
+  const model = createModel(config, { dtype, initialize: false }); // every value comes from the file; a CoCa for multimodal_cfg
   loadWeights(model, state, found.weightsPath, basename(found.configPath));
   model.eval();
   const tokenizer = loadTokenizer(config, dir);

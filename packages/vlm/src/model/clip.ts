@@ -22,6 +22,7 @@ import { Module } from "@duet/nn";
 import type { BuildOptions } from "./projection.js";
 import { full, Tensor } from "@duet/tensor";
 import { buildConvImageTower } from "./cnn-tower.js";
+import { CoCa } from "./coca.js";
 import { assertModelConfig, type ModelConfig } from "./config.js";
 import { buildTextTransformer, TextTransformer } from "./text-transformer.js";
 import { buildVisionTransformer, type ImageTower } from "./vision-transformer.js";
@@ -152,7 +153,11 @@ export function clampLogitScaleInPlace(value: Tensor): number {
   return data[0]!;
 }
 
-/** A model for a parsed config, initialised as open_clip initialises it (Duet's random streams). */
+/**
+ * A model for a parsed config, initialised as open_clip initialises it (Duet's random streams):
+ * a CoCa when the config has multimodal_cfg (it has CLIP's surface; isCoCa tells them apart).
+ */
 export function createModel(config: ModelConfig, options: BuildOptions = {}): CLIP {
-  return new CLIP(config, options);
+  assertModelConfig("createModel", config);
+  return config.multimodal_cfg ? new CoCa(config, options) : new CLIP(config, options);
 }

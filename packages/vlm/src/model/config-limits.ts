@@ -34,8 +34,21 @@ function projectionParameters(kind: "matrix" | "linear" | "mlp" | "none", inDim:
   return inDim * outDim + (kind === "linear" ? outDim : 0);
 }
 
+/** CoCa's attentional pooler: queries, attention from width to embed (q, k, v, out_proj), ln_q, ln_k. */
+function poolerParameters(queries: number, embed: number, width: number): number {
+  return queries * embed + embed * embed + 2 * width * embed + 3 * embed + embed * embed + embed + 2 * embed + 2 * width;
+}
+
+/** CoCa's text decoder: per layer a self-attention block and a cross-attention block (+ ln_1_kv), ln_final, text_projection. */
+function decoderParameters(config: ModelConfig): number {
+  const m = config.multimodal_cfg;
+  if (m === null) return 0;
+  const block = blockParameters(m.width, 4, m.ls_init_value !== null); // open_clip's decoder ignores mlp_ratio
+  return m.layers * (2 * block + 2 * m.width) + 2 * m.width + m.width * config.text_cfg.vocab_size;
+}
+
 /**
- * The parameter count the config describes, as `new CLIP(config).numParameters()` would
+ * The parameter count the config describes, as `createModel(config).numParameters()` would
  * give it, computed from the numbers alone (so it can refuse a model that must not be built).
  */
 export function parameterCount(config: ModelConfig): number {
@@ -52,23 +65,26 @@ export function parameterCount(config: ModelConfig): number {
     vision += projectionParameters(mlpHead ? "mlp" : "matrix", channels, embed, duet.projection_hidden);
   } else {
     const grid = Math.floor(v.image_size / v.patch_size);
+    const pooled = v.attentional_pool ? embed : v.width; // ln_post and proj follow the pooler
     vision =
       3 * v.patch_size * v.patch_size * v.width + // conv1, no bias
       v.width + // class_embedding
       (grid * grid + 1) * v.width + // positional_embedding
       (v.no_ln_pre ? 0 : 2 * v.width) +
       v.layers * blockParameters(v.width, v.mlp_ratio, v.ls_init_value !== null) +
-      2 * v.width + // ln_post
-      projectionParameters(mlpHead ? "mlp" : "matrix", v.width, embed, duet.projection_hidden);
+      (v.attentional_pool ? poolerParameters(v.attn_pooler_queries, embed, v.width) : 0) +
+      2 * pooled + // ln_post
+      projectionParameters(mlpHead ? "mlp" : "matrix", pooled, embed, duet.projection_hidden);
   }
   const textHead = t.proj_type === "none" ? "none" : mlpHead ? "mlp" : t.proj_bias ? "linear" : "matrix";
   const text =
     t.vocab_size * t.width + // token_embedding
-    t.context_length * t.width + // positional_embedding
+    (t.embed_cls ? t.width : 0) + // cls_emb
+    (t.context_length + (t.embed_cls ? 1 : 0)) * t.width + // positional_embedding
     t.layers * blockParameters(t.width, t.mlp_ratio, t.ls_init_value !== null) +
     2 * t.width + // ln_final
     projectionParameters(textHead, t.width, embed, duet.projection_hidden);
-  return vision + text + 1 + (config.init_logit_bias !== null ? 1 : 0);
+  return vision + text + decoderParameters(config) + 1 + (config.init_logit_bias !== null ? 1 : 0);
 }
 
 /** Null when the config is within the limits above, else the problem for an error message. */

@@ -13,8 +13,9 @@
  * `parseModelConfig` fills open_clip's defaults (CLIPVisionCfg, CLIPTextCfg, CLIP's keyword
  * arguments in open_clip 3.3.0 model.py) and checks every value, so the typed object below is
  * complete. Keys open_clip has but Duet does not implement (timm or Hugging Face towers,
- * attentional pooling, qk-norm, ...) are accepted only at their defaults; unknown keys are
- * errors. Without a "duet" block the config means open_clip's CLIP: CLIP's BPE tokenizer, a
+ * qk-norm, ...) are accepted only at their defaults; unknown keys are errors. A config with
+ * `multimodal_cfg` (and `custom_text: true`) is a CoCa (coca-config.ts, coca.ts); CoCa's tower
+ * options (attentional_pool, embed_cls) are accepted only there. Without a "duet" block the config means open_clip's CLIP: CLIP's BPE tokenizer, a
  * ViT, CLIP's preprocessing and the InfoNCE loss (SigLIP's when `init_logit_bias` is set).
  *
  * A config is open_clip-loadable (open_clip's CLIP(**cfg) builds the same state dict) when
@@ -24,6 +25,7 @@
 import { jsonDepthProblem } from "../data/json-depth.js";
 import { CLIP_MEAN, CLIP_STD } from "../image/normalize.js";
 import { MAX_CONTEXT_LENGTH, MAX_IMAGE_SIZE, modelSizeProblem } from "./config-limits.js";
+import { addCocaJson, checkCocaWidths, readCocaVision, readEmbedCls, readMultimodalConfig, type MultimodalConfig } from "./coca-config.js";
 import { ConfigReader } from "./config-reader.js";
 import { ModelError } from "./errors.js";
 
@@ -45,6 +47,10 @@ export interface VisionConfig {
   final_ln_after_pool: boolean;
   /** LayerNorm eps (open_clip's norm_kwargs.eps; torch's default 1e-5). */
   norm_eps: number;
+  /** CoCa only: open_clip's AttentionalPooler over the tokens, before ln_post (coca-config.ts). */
+  attentional_pool: boolean;
+  attn_pooler_queries: number;
+  attn_pooler_heads: number;
 }
 
 export interface TextConfig {
@@ -66,6 +72,8 @@ export interface TextConfig {
   /** "none": no projection (width must equal embed_dim). */
   proj_type: "linear" | "none";
   norm_eps: number;
+  /** CoCa only: a learned class token appended to the text, where the text is pooled. */
+  embed_cls: boolean;
 }
 
 /** open_clip's PreprocessCfg: how an image becomes the model's input. */
@@ -107,6 +115,8 @@ export interface ModelConfig {
   init_logit_bias: number | null;
   /** logit_scale of shape [1] instead of a 0-d tensor. */
   nonscalar_logit_scale: boolean;
+  /** CoCa's text decoder; null for a CLIP. */
+  multimodal_cfg: MultimodalConfig | null;
   duet: DuetConfig;
 }
 
@@ -134,12 +144,11 @@ function normEps(r: ConfigReader): number {
   return eps;
 }
 
-function visionConfig(r: ConfigReader, imageTower: "vit" | "cnn"): VisionConfig {
+function visionConfig(r: ConfigReader, imageTower: "vit" | "cnn", coca: boolean, embedDim: number): VisionConfig {
   if (Array.isArray(r.object["layers"])) r.fail("layers", "is a list, which means open_clip's ModifiedResNet: Duet has the ViT and a small CNN");
   r.onlyDefault("timm_model_name", isNullish, "timm image towers");
-  r.ignore("timm_model_pretrained", "timm_pool", "timm_proj", "timm_proj_bias", "timm_drop", "timm_drop_path", "output_tokens");
-  r.onlyDefault("attentional_pool", isFalse, "attentional pooling");
-  r.ignore("attn_pooler_queries", "attn_pooler_heads");
+  r.ignore("timm_model_pretrained", "timm_pool", "timm_proj", "timm_proj_bias", "timm_drop", "timm_drop_path");
+  const pooler = readCocaVision(r, coca, embedDim);
   r.onlyDefault("pos_embed_type", (v) => isNullish(v) || v === "learnable", "only learnable positional embeddings");
   customBlockDefaults(r);
   let imageSize = r.raw("image_size");
@@ -161,6 +170,7 @@ function visionConfig(r: ConfigReader, imageTower: "vit" | "cnn"): VisionConfig 
     pool_type: r.oneOf("pool_type", ["tok", "avg"] as const, "tok"),
     final_ln_after_pool: r.bool("final_ln_after_pool", false),
     norm_eps: normEps(r),
+    ...pooler,
   };
   r.rejectUnknown();
   if (!(cfg.mlp_ratio > 0)) r.fail("mlp_ratio", `must be positive, got ${cfg.mlp_ratio}`);
@@ -173,12 +183,12 @@ function visionConfig(r: ConfigReader, imageTower: "vit" | "cnn"): VisionConfig 
   return cfg;
 }
 
-function textConfig(r: ConfigReader, embedDim: number): TextConfig {
+function textConfig(r: ConfigReader, embedDim: number, coca: boolean): TextConfig {
   r.onlyDefault("hf_model_name", isNullish, "Hugging Face text towers");
   r.onlyDefault("hf_tokenizer_name", isNullish, "Hugging Face tokenizers; use CLIP's BPE or duet.tokenizer");
   r.onlyDefault("tokenizer_mode", isNullish, "tokenizer modes");
   r.onlyDefault("tokenizer_kwargs", isEmpty, "tokenizer arguments");
-  r.onlyDefault("embed_cls", isFalse, "CoCa's appended class token");
+  const embedCls = readEmbedCls(r, coca);
   r.ignore("hf_model_pretrained", "hf_proj_type", "hf_pooler_type", "output_tokens");
   // open_clip's CLIPTextCfg has final_ln_after_pool, but its text tower never reads it
   r.ignore("final_ln_after_pool");
@@ -198,6 +208,7 @@ function textConfig(r: ConfigReader, embedDim: number): TextConfig {
     proj_bias: r.bool("proj_bias", false),
     proj_type: r.oneOf("proj_type", ["linear", "none"] as const, "linear"),
     norm_eps: normEps(r),
+    embed_cls: embedCls,
   };
   r.rejectUnknown();
   if (!(cfg.mlp_ratio > 0)) r.fail("mlp_ratio", `must be positive, got ${cfg.mlp_ratio}`);
@@ -274,25 +285,36 @@ export function parseModelConfig(json: unknown, options: ParseConfigOptions = {}
     if (tooDeep !== null) throw new ModelError(op, `${what} is ${tooDeep}`, options.source);
   }
   const r = ConfigReader.of(op, options.source, json);
-  r.onlyDefault("custom_text", isFalse, "CustomTextCLIP (text.* names); Duet uses CLIP's layout");
-  r.onlyDefault("multimodal_cfg", isNullish, "CoCa's multimodal decoder");
+  const coca = r.has("multimodal_cfg");
+  if (!coca) r.onlyDefault("custom_text", isFalse, "CustomTextCLIP (text.* names) without multimodal_cfg; Duet has CLIP's layout and CoCa's");
+  else if (r.raw("custom_text") !== true) r.fail("custom_text", `must be true with multimodal_cfg: open_clip builds a CoCa only then (else CLIP(**cfg) refuses multimodal_cfg), got ${JSON.stringify(r.object["custom_text"] ?? null)}`);
+  const multimodal = coca ? readMultimodalConfig(r.child("multimodal_cfg")) : (r.ignore("multimodal_cfg"), null);
   r.ignore("cast_dtype", "output_dict");
   const embedDim = r.positiveInt("embed_dim");
   const initLogitBias = r.nullableNumber("init_logit_bias");
   const duetReader = r.child("duet");
   const imageTower = duetReader.object["image_tower"] === "cnn" ? "cnn" : "vit";
-  const vision = visionConfig(r.child("vision_cfg"), imageTower);
+  const vision = visionConfig(r.child("vision_cfg"), imageTower, coca, embedDim);
+  const text = textConfig(r.child("text_cfg"), embedDim, coca);
   const config: ModelConfig = {
     embed_dim: embedDim,
     vision_cfg: vision,
-    text_cfg: textConfig(r.child("text_cfg"), embedDim),
+    text_cfg: text,
     quick_gelu: r.bool("quick_gelu", false),
     init_logit_scale: r.number("init_logit_scale", DEFAULT_INIT_LOGIT_SCALE),
     init_logit_bias: initLogitBias,
     nonscalar_logit_scale: r.bool("nonscalar_logit_scale", false),
+    multimodal_cfg: multimodal,
     duet: duetConfig(duetReader, vision.image_size, initLogitBias !== null, options.preprocessCfg),
   };
   r.rejectUnknown();
+  if (multimodal !== null) {
+    const d = config.duet;
+    if (d.image_tower !== "vit" || d.projection !== "linear" || d.text_pool !== null) {
+      r.fail("duet", `must keep open_clip's CoCa layout (image_tower "vit", projection "linear", no text_pool), got ${JSON.stringify({ image_tower: d.image_tower, projection: d.projection, text_pool: d.text_pool })}`);
+    }
+    checkCocaWidths(r, multimodal, { embedDim, visionWidth: vision.width, textWidth: text.width, attentionalPool: vision.attentional_pool });
+  }
   const tooBig = modelSizeProblem(config);
   if (tooBig !== null) throw new ModelError(op, tooBig, options.source);
   return config;
@@ -320,6 +342,7 @@ export function modelConfigToJson(config: ModelConfig): ModelConfigJson {
     vision_cfg: withNorm(config.vision_cfg),
     text_cfg: withNorm(config.text_cfg),
   };
+  addCocaJson(json, config.multimodal_cfg, json["vision_cfg"] as Record<string, unknown>, json["text_cfg"] as Record<string, unknown>);
   if (config.init_logit_scale !== DEFAULT_INIT_LOGIT_SCALE) json["init_logit_scale"] = config.init_logit_scale;
   if (config.init_logit_bias !== null) json["init_logit_bias"] = config.init_logit_bias;
   if (config.nonscalar_logit_scale) json["nonscalar_logit_scale"] = true;

@@ -1,4 +1,4 @@
-/** The CLIP model: configs, both towers, projection heads, checkpoints in Duet's and open_clip's layouts. */
+/** The CLIP and CoCa models: configs, the towers, CoCa's text decoder, projection heads, checkpoints in Duet's and open_clip's layouts. */
 
 export { ModelError } from "./errors.js";
 export {
@@ -17,11 +17,15 @@ export {
   type VisionConfig,
 } from "./config.js";
 export { addProjection, MlpProjection, type BuildOptions, type Projection, type ProjectionKind, type ProjectionOptions } from "./projection.js";
-export { buildVisionTransformer, VisionTransformer, type ImageTower, type VisionTransformerOptions } from "./vision-transformer.js";
+export { buildVisionTransformer, VisionTransformer, type ImageEncoding, type ImageTower, type VisionTransformerOptions } from "./vision-transformer.js";
 export { buildConvImageTower, ConvBlock, ConvImageTower, type ConvImageTowerOptions } from "./cnn-tower.js";
 export { buildTextTransformer, TextTransformer, type TextPool, type TextTransformerOptions } from "./text-transformer.js";
 export { clipTransformerInitStds, initClipTextParameters, initClipTransformer, type ClipTextParts } from "./clip-init.js";
 export { CLIP, clampLogitScaleInPlace, createModel, MAX_LOGIT_SCALE, type ClipLogits, type ClipOutput, type EncodeOptions } from "./clip.js";
+export type { MultimodalConfig } from "./coca-config.js";
+export { CoCa, isCoCa, type CocaOutput } from "./coca.js";
+export { buildTextDecoder, MultimodalTransformer, type MultimodalTransformerOptions } from "./text-decoder.js";
+export { greedyCaption, type GreedyOptions } from "./coca-greedy.js";
 export { configMismatches } from "./weights-check.js";
 export {
   DUET_CONFIG_FILE,

@@ -22,6 +22,16 @@
  *
  * With the causal mask, position j sees only tokens ≤ j, so the end-of-text position is the
  * first that has read the whole caption: that is why CLIP pools there.
+ *
+ * CoCa's class token (embed_cls): a learned cls_emb [width] is appended after the L tokens,
+ * positional_embedding has context_length + 1 rows, and the text is pooled there:
+ *   x = [token_embedding(tokens); cls_emb] + positional_embedding[:L+1]     (B, L+1, width)
+ *   x = transformer(x, causal mask + padding mask)
+ *   pooled = ln_final(x[:, L]) @ text_projection;  tokens = x[:, :L]  (not normalised: the decoder's input)
+ * The padding mask is open_clip's legacy one (`correct_cls_mask` is False, and
+ * `_build_text_tower` never sets it): key j ≥ 1 is masked when tokens[j - 1] is pad_id, key 0
+ * never — the class token's slot is taken at the front while the token sits at the back, so
+ * the mask is shifted by one. Every open_clip CoCa was trained with it; Duet reproduces it.
  */
 
 import * as A from "@duet/autograd";
@@ -48,6 +58,10 @@ export interface TextTransformerOptions extends BuildOptions {
   pool?: TextPool;
   /** The id "eos" pooling looks for. */
   eosId?: number;
+  /** CoCa: append a learned class token and pool there (see the file comment). */
+  embedCls?: boolean;
+  /** The padding id the class-token mask looks for (default 0). */
+  padId?: number;
   quickGelu?: boolean;
   normEps?: number;
   projection?: ProjectionKind;
@@ -61,6 +75,8 @@ export class TextTransformer extends Module {
   readonly causal: boolean;
   readonly pool: TextPool;
   readonly eosId: number;
+  readonly embedCls: boolean;
+  readonly padId: number;
   private readonly projection: Projection;
   private readonly masks = new Map<number, Tensor>();
 
@@ -73,11 +89,14 @@ export class TextTransformer extends Module {
     this.causal = options.causal ?? true;
     this.pool = options.pool ?? "argmax";
     this.eosId = options.eosId ?? 2;
+    this.embedCls = options.embedCls ?? false;
+    this.padId = options.padId ?? 0;
     const layer = { dtype: options.dtype, generator: options.generator, initialize: options.initialize };
     const eps = options.normEps ?? 1e-5;
     // registration order is open_clip's TextTransformer's
     const tokenEmbedding = this.registerModule("token_embedding", new Embedding(vocabSize, width, layer));
-    const positional = this.registerParameter("positional_embedding", zeros([contextLength, width], { dtype: options.dtype }));
+    const clsEmb = this.embedCls ? this.registerParameter("cls_emb", zeros([width], { dtype: options.dtype })) : undefined;
+    const positional = this.registerParameter("positional_embedding", zeros([contextLength + (this.embedCls ? 1 : 0), width], { dtype: options.dtype }));
     const transformer = this.registerModule(
       "transformer",
       new Transformer(width, layers, heads, {
@@ -92,7 +111,7 @@ export class TextTransformer extends Module {
     this.projection = addProjection(this, "text_projection", options.projection ?? "matrix", width, options.outputDim, { ...layer, hidden: options.projectionHidden });
     const kind = this.projection.kind;
     const textProjection = kind === "matrix" ? this.param("text_projection") : kind === "linear" ? this.child<Linear>("text_projection") : undefined;
-    if (options.initialize !== false) initClipTextParameters({ transformer, tokenEmbedding, positionalEmbedding: positional, textProjection }, layer);
+    if (options.initialize !== false) initClipTextParameters({ transformer, tokenEmbedding, positionalEmbedding: positional, clsEmb, textProjection }, layer);
   }
 
   get transformer(): Transformer {
@@ -110,21 +129,36 @@ export class TextTransformer extends Module {
     return mask;
   }
 
-  /** Per-token features after ln_final: (B, L, width). */
+  /** Per-token features after ln_final: (B, L, width) (a tower without the class token). */
   tokenFeatures(tokens: A.Input): A.Variable {
-    const ids = tokens instanceof A.Variable ? tokens.value : tokens;
-    if (ids.dtype !== "int32" || ids.ndim !== 2 || ids.shape[1]! < 1 || ids.shape[1]! > this.contextLength) {
-      throw new ModelError(
-        "TextTransformer.forward",
-        `tokens must be int32 (B, L) with 1 ≤ L ≤ context_length ${this.contextLength}, got ${ids.dtype} ${fmtShape(ids.shape)}; tokenize with contextLength ${this.contextLength}`,
-      );
+    return this.child<LayerNorm>("ln_final").forward(this.run(checkTokens(tokens, this.contextLength, this.vocabSize)));
+  }
+
+  /** The transformer's output before ln_final: (B, L, width), or (B, L + 1, width) with the class token last. */
+  private run(ids: Tensor): A.Variable {
+    const [B, L] = ids.shape as [number, number];
+    const S = this.embedCls ? L + 1 : L;
+    let x: A.Variable = this.child<Embedding>("token_embedding").forward(ids);
+    if (this.embedCls) x = A.concat([x, A.expand(A.reshape(this.param("cls_emb"), [1, 1, this.width]), [B, 1, this.width])], 1);
+    x = A.add(x, A.slice(this.param("positional_embedding"), 0, 0, S));
+    const keyPaddingMask = this.embedCls ? legacyClsPaddingMask(ids, this.padId) : undefined;
+    return this.transformer.forward(x, { attnMask: this.attnMask(S), keyPaddingMask });
+  }
+
+  /**
+   * The projected features (not normalised) and the per-token features a CoCa decoder reads:
+   * with the class token, x[:, :L] before ln_final (open_clip's `tokens`); else ln_final(x).
+   */
+  encodeWithTokens(tokens: A.Input): { features: A.Variable; tokens: A.Variable } {
+    const ids = checkTokens(tokens, this.contextLength, this.vocabSize);
+    const x = this.run(ids);
+    const lnFinal = this.child<LayerNorm>("ln_final");
+    if (!this.embedCls) {
+      const y = lnFinal.forward(x);
+      return { features: this.projection.apply(this.poolTokens(y, ids)), tokens: y };
     }
-    checkIds(ids, this.vocabSize);
     const L = ids.shape[1]!;
-    const positional = A.slice(this.param("positional_embedding"), 0, 0, L);
-    const x = A.add(this.child<Embedding>("token_embedding").forward(ids), positional);
-    const y = this.transformer.forward(x, { attnMask: this.attnMask(L) });
-    return this.child<LayerNorm>("ln_final").forward(y);
+    return { features: this.projection.apply(lnFinal.forward(A.select(x, 1, L))), tokens: A.slice(x, 1, 0, L) };
   }
 
   /** One feature vector per text: (B, width), by this tower's pooling. */
@@ -147,9 +181,35 @@ export class TextTransformer extends Module {
 
   /** tokens int32 (B, L) -> features (B, embed), not normalised. */
   forward(tokens: A.Input): A.Variable {
+    if (this.embedCls) return this.encodeWithTokens(tokens).features;
     const ids = tokens instanceof A.Variable ? tokens.value : tokens;
     return this.projection.apply(this.poolTokens(this.tokenFeatures(ids), ids));
   }
+}
+
+function checkTokens(tokens: A.Input, contextLength: number, vocabSize: number): Tensor {
+  const ids = tokens instanceof A.Variable ? tokens.value : tokens;
+  if (ids.dtype !== "int32" || ids.ndim !== 2 || ids.shape[1]! < 1 || ids.shape[1]! > contextLength) {
+    throw new ModelError(
+      "TextTransformer.forward",
+      `tokens must be int32 (B, L) with 1 ≤ L ≤ context_length ${contextLength}, got ${ids.dtype} ${fmtShape(ids.shape)}; tokenize with contextLength ${contextLength}`,
+    );
+  }
+  checkIds(ids, vocabSize);
+  return ids;
+}
+
+/**
+ * open_clip's `_build_additive_mask` with correct_cls_mask False, as a key padding mask
+ * (B, L + 1), int32 with 1 = masked: key 0 always attends, key j ≥ 1 is masked when
+ * tokens[j - 1] is the pad id (the legacy shift: see the file comment).
+ */
+function legacyClsPaddingMask(ids: Tensor, padId: number): Tensor {
+  const [B, L] = ids.shape as [number, number];
+  const data = ids.contiguousData();
+  const mask = new Int32Array(B * (L + 1));
+  for (let b = 0; b < B; b++) for (let j = 1; j <= L; j++) mask[b * (L + 1) + j] = data[b * L + j - 1] === padId ? 1 : 0;
+  return new Tensor(mask, [B, L + 1]);
 }
 
 function checkIds(ids: Tensor, vocabSize: number): void {
@@ -205,6 +265,8 @@ export function buildTextTransformer(config: ModelConfig, options: BuildOptions 
     causal: !t.no_causal_mask,
     pool: config.duet.text_pool ?? t.pool_type,
     eosId: t.eos_id,
+    embedCls: t.embed_cls,
+    padId: t.pad_id,
     quickGelu: config.quick_gelu,
     normEps: t.norm_eps,
     projection,

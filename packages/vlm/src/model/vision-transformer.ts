@@ -15,15 +15,22 @@
  *          (ln_post after pooling instead with final_ln_after_pool)
  *   y = pooled @ proj                        proj [width, embed] used on the right  (N, embed)
  *
+ * CoCa's attentional pooler (attentional_pool; open_clip's "original OpenCLIP CoCa setup"):
+ *   x = ln_post(attn_pool(x))                (N, Q, embed): Q learned queries read all G² + 1 tokens
+ *   pooled = x[:, 0] ("tok") or x[:, 1:].mean(1) ("avg");  tokens = x[:, 1:]   (N, Q - 1, embed)
+ *   y = pooled @ proj                        proj [embed, embed]
+ * Without the pooler a CoCa's image tokens are ln_post(x)[:, 1:], the patch tokens (N, G², width)
+ * (not normalised with final_ln_after_pool, as open_clip).
+ *
  * Parameters: conv1.weight [width, 3, P, P], class_embedding [width],
  * positional_embedding [G²+1, width], ln_pre.{weight,bias}, transformer.resblocks.N.*,
- * ln_post.{weight,bias}, proj [width, embed]. Initialised as open_clip: class and positional
+ * (attn_pool.* with the pooler,) ln_post.{weight,bias}, proj [width, embed]. Initialised as open_clip: class and positional
  * embeddings ~ N(0, width^-1), proj likewise, conv and blocks torch's defaults (open_clip's
  * VisionTransformer.init_parameters is empty).
  */
 
 import * as A from "@duet/autograd";
-import { Conv2d, init, LayerNorm, Module, Transformer } from "@duet/nn";
+import { AttentionalPooler, Conv2d, init, LayerNorm, Module, Transformer } from "@duet/nn";
 import { fmtShape, zeros } from "@duet/tensor";
 import type { ModelConfig } from "./config.js";
 import { ModelError } from "./errors.js";
@@ -52,6 +59,18 @@ export interface VisionTransformerOptions extends BuildOptions {
   normEps?: number;
   projection?: ProjectionKind;
   projectionHidden?: number;
+  /** CoCa: pool with open_clip's AttentionalPooler (outputDim wide) before ln_post. */
+  attentionalPool?: boolean;
+  attnPoolerQueries?: number;
+  attnPoolerHeads?: number;
+}
+
+/** The pooled features and the image tokens a CoCa's decoder attends to. */
+export interface ImageEncoding {
+  /** (N, embed), projected, not normalised. */
+  features: A.Variable;
+  /** (N, Q - 1, embed) with the attentional pooler, else the patch tokens (N, G², width). */
+  tokens: A.Variable;
 }
 
 export class VisionTransformer extends Module implements ImageTower {
@@ -94,8 +113,12 @@ export class VisionTransformer extends Module implements ImageTower {
         lsInitValue: options.lsInitValue ?? undefined,
       }),
     );
-    this.registerModule("ln_post", new LayerNorm(width, { ...layer, eps }));
-    this.projection = addProjection(this, "proj", options.projection ?? "matrix", width, options.outputDim, { ...layer, hidden: options.projectionHidden });
+    if (options.attentionalPool) {
+      this.registerModule("attn_pool", new AttentionalPooler(options.outputDim, width, { ...layer, nHead: options.attnPoolerHeads ?? 8, nQueries: options.attnPoolerQueries ?? 256 }));
+    }
+    const pooledWidth = options.attentionalPool ? options.outputDim : width;
+    this.registerModule("ln_post", new LayerNorm(pooledWidth, { ...layer, eps }));
+    this.projection = addProjection(this, "proj", options.projection ?? "matrix", pooledWidth, options.outputDim, { ...layer, hidden: options.projectionHidden });
   }
 
   get transformer(): Transformer {
@@ -118,16 +141,33 @@ export class VisionTransformer extends Module implements ImageTower {
     return this.hasChild("ln_pre") ? this.child<LayerNorm>("ln_pre").forward(x) : x;
   }
 
-  /** The pooled, un-projected features: (N, width). */
+  /** The pooled, un-projected features: (N, width), or (N, embed) with the attentional pooler. */
   pool(x: A.Variable): A.Variable {
+    return this.poolWithTokens(x).pooled;
+  }
+
+  /** open_clip's `_pool`: the pooled features and the tokens (built only when asked for). */
+  private poolWithTokens(x: A.Variable): { pooled: A.Variable; tokens: () => A.Variable } {
     const lnPost = this.child<LayerNorm>("ln_post");
     const take = (t: A.Variable) => (this.poolType === "tok" ? A.select(t, 1, 0) : A.mean(A.slice(t, 1, 1), 1));
-    return this.finalLnAfterPool ? lnPost.forward(take(x)) : take(lnPost.forward(x));
+    if (this.hasChild("attn_pool")) {
+      const y = lnPost.forward(this.child<AttentionalPooler>("attn_pool").forward(x));
+      return { pooled: take(y), tokens: () => A.slice(y, 1, 1) };
+    }
+    if (this.finalLnAfterPool) return { pooled: lnPost.forward(take(x)), tokens: () => A.slice(x, 1, 1) };
+    const y = lnPost.forward(x);
+    return { pooled: take(y), tokens: () => A.slice(y, 1, 1) };
   }
 
   forward(images: A.Input): A.Variable {
     const x = this.transformer.forward(this.embed(images));
     return this.projection.apply(this.pool(x));
+  }
+
+  /** CoCa's image encoding: the projected features and the tokens for the text decoder. */
+  encodeWithTokens(images: A.Input): ImageEncoding {
+    const { pooled, tokens } = this.poolWithTokens(this.transformer.forward(this.embed(images)));
+    return { features: this.projection.apply(pooled), tokens: tokens() };
   }
 }
 
@@ -151,5 +191,8 @@ export function buildVisionTransformer(config: ModelConfig, options: BuildOption
     normEps: v.norm_eps,
     projection: config.duet.projection === "mlp" ? "mlp" : "matrix",
     projectionHidden: config.duet.projection_hidden ?? undefined,
+    attentionalPool: v.attentional_pool,
+    attnPoolerQueries: v.attn_pooler_queries,
+    attnPoolerHeads: v.attn_pooler_heads,
   });
 }

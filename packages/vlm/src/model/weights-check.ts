@@ -16,6 +16,10 @@
  *   positional_embedding [context, width]           context_length
  *   text_projection [width, embed] (or .weight [embed, width])
  *   transformer.resblocks.N.*                       text layers
+ * A CoCa's text tower is under `text.` (its positional_embedding has context + 1 rows, for the
+ * class token); its decoder shows multimodal_cfg's width and layers (text_decoder.resblocks.N,
+ * text_decoder.cross_attn.N) and the vocabulary (text_decoder.text_projection [width, vocab]);
+ * visual.attn_pool.query [queries, embed] shows attn_pooler_queries.
  * Head counts are not visible (q, k, v are packed): a wrong `heads` loads and computes other
  * numbers, as it would in open_clip.
  */
@@ -64,17 +68,37 @@ function visionChecks(config: ModelConfig): Check[] {
   return checks;
 }
 
+/** Where the text tower's tensors are: at the top level in a CLIP, under `text.` in a CoCa. */
+const textPrefix = (config: ModelConfig) => (config.multimodal_cfg === null ? "" : "text.");
+
 function textChecks(config: ModelConfig): Check[] {
   const t = config.text_cfg;
+  const p = textPrefix(config);
+  const positions = t.context_length + (t.embed_cls ? 1 : 0);
   const checks: Check[] = [
-    { field: "text_cfg.vocab_size", expected: t.vocab_size, key: "token_embedding.weight", implied: dim(0, 2) },
-    { field: "text_cfg.width", expected: t.width, key: "token_embedding.weight", implied: dim(1, 2) },
-    { field: "text_cfg.context_length", expected: t.context_length, key: "positional_embedding", implied: dim(0, 2) },
-    { field: "text_cfg.mlp_ratio · width", expected: Math.floor(t.width * t.mlp_ratio), key: "transformer.resblocks.0.mlp.c_fc.weight", implied: dim(0, 2) },
+    { field: "text_cfg.vocab_size", expected: t.vocab_size, key: `${p}token_embedding.weight`, implied: dim(0, 2) },
+    { field: "text_cfg.width", expected: t.width, key: `${p}token_embedding.weight`, implied: dim(1, 2) },
+    { field: t.embed_cls ? "text_cfg.context_length + 1 (the class token)" : "text_cfg.context_length", expected: positions, key: `${p}positional_embedding`, implied: dim(0, 2) },
+    { field: "text_cfg.mlp_ratio · width", expected: Math.floor(t.width * t.mlp_ratio), key: `${p}transformer.resblocks.0.mlp.c_fc.weight`, implied: dim(0, 2) },
   ];
   if (config.duet.projection === "linear" && t.proj_type === "linear") {
-    if (t.proj_bias) checks.push({ field: "embed_dim", expected: config.embed_dim, key: "text_projection.weight", implied: dim(0, 2) });
-    else checks.push({ field: "embed_dim", expected: config.embed_dim, key: "text_projection", implied: dim(1, 2) });
+    if (t.proj_bias) checks.push({ field: "embed_dim", expected: config.embed_dim, key: `${p}text_projection.weight`, implied: dim(0, 2) });
+    else checks.push({ field: "embed_dim", expected: config.embed_dim, key: `${p}text_projection`, implied: dim(1, 2) });
+  }
+  return checks;
+}
+
+function cocaChecks(config: ModelConfig): Check[] {
+  const m = config.multimodal_cfg;
+  if (m === null) return [];
+  const checks: Check[] = [
+    { field: "multimodal_cfg.width", expected: m.width, key: "text_decoder.text_projection", implied: dim(0, 2) },
+    { field: "text_cfg.vocab_size (the decoder's vocabulary)", expected: config.text_cfg.vocab_size, key: "text_decoder.text_projection", implied: dim(1, 2) },
+  ];
+  const v = config.vision_cfg;
+  if (v.attentional_pool) {
+    checks.push({ field: "vision_cfg.attn_pooler_queries", expected: v.attn_pooler_queries, key: "visual.attn_pool.query", implied: dim(0, 2) });
+    checks.push({ field: "embed_dim", expected: config.embed_dim, key: "visual.attn_pool.query", implied: dim(1, 2) });
   }
   return checks;
 }
@@ -85,15 +109,18 @@ function textChecks(config: ModelConfig): Check[] {
  */
 export function configMismatches(config: ModelConfig, shapes: Shapes): string[] {
   const problems: string[] = [];
-  for (const check of [...visionChecks(config), ...textChecks(config)]) {
+  for (const check of [...visionChecks(config), ...textChecks(config), ...cocaChecks(config)]) {
     const shape = shapes.get(check.key);
     if (shape === undefined) continue; // a missing key is reported by the strict load
     const implied = check.implied(shape);
     if (implied === undefined) problems.push(`${check.key} is ${fmtShape(shape)}, not the shape ${check.field} = ${check.expected} gives`);
     else if (implied !== check.expected) problems.push(`${check.field} = ${check.expected}, but ${check.key} is ${fmtShape(shape)}, which means ${implied}`);
   }
-  const layerChecks: [string, number, string][] = [["text_cfg.layers", config.text_cfg.layers, "transformer.resblocks."]];
+  const layerChecks: [string, number, string][] = [["text_cfg.layers", config.text_cfg.layers, `${textPrefix(config)}transformer.resblocks.`]];
   if (config.duet.image_tower === "vit") layerChecks.unshift(["vision_cfg.layers", config.vision_cfg.layers, "visual.transformer.resblocks."]);
+  if (config.multimodal_cfg !== null) {
+    for (const part of ["resblocks", "cross_attn"]) layerChecks.push(["multimodal_cfg.layers", config.multimodal_cfg.layers, `text_decoder.${part}.`]);
+  }
   for (const [field, expected, prefix] of layerChecks) {
     const found = countBlocks(shapes, prefix);
     if (found !== undefined && found !== expected) problems.push(`${field} = ${expected}, but the weights have ${found} blocks (${prefix}0 … ${prefix}${found - 1})`);
