@@ -47,9 +47,11 @@ export interface CocaLossParts {
 
 /**
  * The mean next-token cross-entropy of logits (N, T, vocab) against int32 labels (N, T), over
- * the positions whose label is not `padId`.
+ * the positions whose label is not `padId`. `reduction: "sum"` gives their sum instead: the
+ * trainer's chunks (gradient caching, data parallel) each take a sum and divide by the whole
+ * batch's count of real tokens, so the chunks add up to the batch's mean.
  */
-export function captionLoss(logits: A.Input, labels: Tensor, padId = 0): A.Variable {
+export function captionLoss(logits: A.Input, labels: Tensor, padId = 0, reduction: "mean" | "sum" = "mean"): A.Variable {
   const [N, T, V] = logits.shape;
   if (logits.shape.length !== 3 || labels.ndim !== 2 || labels.shape[0] !== N || labels.shape[1] !== T) {
     throw new ModelError("captionLoss", `logits must be (N, T, vocab) and labels (N, T) with the same N and T, got ${fmtShape(logits.shape)} and ${fmtShape(labels.shape)}`);
@@ -60,7 +62,7 @@ export function captionLoss(logits: A.Input, labels: Tensor, padId = 0): A.Varia
   if (kept.length === 0) throw new ModelError("captionLoss", `every label is the pad id ${padId}: there is no token to predict (torch would give NaN)`);
   const rows = new Tensor(Int32Array.from(kept), [kept.length]);
   const targets = new Tensor(Int32Array.from(kept, (i) => ids[i]!), [kept.length]);
-  return A.crossEntropy(A.indexSelect(A.reshape(logits, [N! * T!, V!]), 0, rows), targets);
+  return A.crossEntropy(A.indexSelect(A.reshape(logits, [N! * T!, V!]), 0, rows), targets, { reduction });
 }
 
 /**

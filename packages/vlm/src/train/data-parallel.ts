@@ -22,7 +22,7 @@ import type { CLIP } from "../model/clip.js";
 import { modelConfigToJson } from "../model/config.js";
 import { TrainError } from "./errors.js";
 import { addGradientsFrom, gradientSlots, shareParameters } from "./shared-memory.js";
-import type { Chunk, ChunkPair } from "./shard.js";
+import type { Chunk, ChunkFeatures, ChunkPair } from "./shard.js";
 
 interface WireTensor {
   data: TypedArray;
@@ -33,7 +33,7 @@ interface Reply {
   id?: number;
   ready?: boolean;
   error?: string;
-  features?: ChunkPair<WireTensor>[];
+  features?: (ChunkPair<WireTensor> & { caption: number | null })[];
 }
 
 interface Pending {
@@ -118,15 +118,15 @@ export class DataParallelWorkers {
     return this.handles.length;
   }
 
-  /** Worker `w` embeds `chunks` of the batch; resolves to their features. */
-  async embed(w: number, images: Tensor, tokens: Tensor, chunks: readonly Chunk[], seeds: readonly number[]): Promise<ChunkPair<Tensor>[]> {
+  /** Worker `w` embeds `chunks` of the batch; resolves to their features (and a CoCa's caption losses). */
+  async embed(w: number, images: Tensor, tokens: Tensor, chunks: readonly Chunk[], seeds: readonly number[]): Promise<ChunkFeatures[]> {
     const reply = await this.handles[w]!.request({ type: "embed", images: toWire(images), tokens: toWire(tokens), chunks, seeds });
-    return reply.features!.map((f) => ({ image: fromWire(f.image), text: fromWire(f.text) }));
+    return reply.features!.map((f) => ({ image: fromWire(f.image), text: fromWire(f.text), caption: f.caption }));
   }
 
-  /** Worker `w` back-propagates its chunks' feature gradients into its slots. */
-  async backward(w: number, grads: readonly ChunkPair<Tensor>[]): Promise<void> {
-    await this.handles[w]!.request({ type: "backward", grads: grads.map((g) => ({ image: toWire(g.image), text: toWire(g.text) })) });
+  /** Worker `w` back-propagates its chunks' feature gradients (and a CoCa's caption losses) into its slots. */
+  async backward(w: number, grads: readonly ChunkPair<Tensor>[], captionScale: number): Promise<void> {
+    await this.handles[w]!.request({ type: "backward", captionScale, grads: grads.map((g) => ({ image: toWire(g.image), text: toWire(g.text) })) });
   }
 
   /** Adds every worker's gradients to the model's, worker 0 first. */

@@ -1,17 +1,19 @@
 /**
  * A data-parallel worker (bundled by @duet/tensor's bundleWorker, started by
- * data-parallel.ts): its own copy of the model whose parameters are the main thread's shared
- * arrays, running its chunks of each contrastive batch. Inside it the kernel pool runs on this one thread (a worker is never the
+ * data-parallel.ts): its own copy of the model (a CLIP or a CoCa, as the config says) whose
+ * parameters are the main thread's shared arrays, running its chunks of each contrastive batch. Inside it the kernel pool runs on this one thread (a worker is never the
  * pool's main thread), so the machine's cores go to shards, not to splitting kernels.
  *
- *   { type: "embed", id, images, tokens, chunks, seeds }  ->  { id, features: [{ image, text }] }
- *   { type: "backward", id, grads: [{ image, text }] }    ->  { id }   gradients in our slots
+ *   { type: "embed", id, images, tokens, chunks, seeds }  ->  { id, features: [{ image, text, caption }] }
+ *   { type: "backward", id, grads: [{ image, text }], captionScale }
+ *                                                         ->  { id }   gradients in our slots
+ *   (caption: a CoCa chunk's summed caption loss, null for a CLIP; see shard.ts)
  *   any failure                                           ->  { id, error }
  */
 
 import { parentPort, workerData } from "node:worker_threads";
 import { Tensor, type TypedArray } from "@duet/tensor";
-import { CLIP } from "../model/clip.js";
+import { createModel } from "../model/clip.js";
 import { parseModelConfig, type ModelConfigJson } from "../model/config.js";
 import { bindParameters, moveGradientsTo } from "./shared-memory.js";
 import { ShardRunner, type Chunk, type ChunkPair } from "./shard.js";
@@ -31,11 +33,11 @@ interface Init {
 
 type Job =
   | { type: "embed"; id: number; images: WireTensor; tokens: WireTensor; chunks: Chunk[]; seeds: number[] }
-  | { type: "backward"; id: number; grads: ChunkPair<WireTensor>[] };
+  | { type: "backward"; id: number; grads: ChunkPair<WireTensor>[]; captionScale: number };
 
 const port = parentPort!;
 const init = workerData as Init;
-const model = new CLIP(parseModelConfig(init.config), { dtype: init.dtype, initialize: false });
+const model = createModel(parseModelConfig(init.config), { dtype: init.dtype, initialize: false });
 bindParameters(model, init.names, init.params);
 model.train();
 const runner = new ShardRunner(model);
@@ -47,9 +49,9 @@ port.on("message", (job: Job) => {
   try {
     if (job.type === "embed") {
       const features = runner.embed(toTensor(job.images), toTensor(job.tokens), job.chunks, job.seeds);
-      port.postMessage({ id: job.id, features: features.map((f) => ({ image: toWire(f.image), text: toWire(f.text) })) });
+      port.postMessage({ id: job.id, features: features.map((f) => ({ image: toWire(f.image), text: toWire(f.text), caption: f.caption })) });
     } else {
-      runner.backward(job.grads.map((g) => ({ image: toTensor(g.image), text: toTensor(g.text) })));
+      runner.backward(job.grads.map((g) => ({ image: toTensor(g.image), text: toTensor(g.text) })), job.captionScale);
       moveGradientsTo(model, init.grads);
       port.postMessage({ id: job.id });
     }

@@ -23,8 +23,8 @@ export { TrainAbortedError, TrainError } from "./errors.js";
 export { PRESETS, PRESET_NAMES, getPreset, isPresetName, type PresetName, type PresetTokenizer, type PresetTraining, type TrainPreset } from "./presets.js";
 export { resolveTrainData, trainLoader, type AugmentOptions, type CaptionData, type OpenMojiData, type PairData, type TrainBatch, type TrainData, type TrainDataOption, type TrainPair } from "./train-data.js";
 export { featureLoss, type FeatureLoss } from "./feature-loss.js";
-export { planChunks, StepEngine, type ShardWorkers, type StepEngineOptions } from "./step-engine.js";
-export { encodeChunk, ShardRunner, withSeed, type Chunk, type ChunkPair } from "./shard.js";
+export { planChunks, StepEngine, type BatchLoss, type ShardWorkers, type StepEngineOptions } from "./step-engine.js";
+export { encodeChunk, ShardRunner, withSeed, type Chunk, type ChunkFeatures, type ChunkOutput, type ChunkPair } from "./shard.js";
 export {
   OPTIMIZER_FILE,
   TRAIN_STATE_FILE,

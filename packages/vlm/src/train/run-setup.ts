@@ -22,7 +22,7 @@ import { clipTokenizer } from "../tokenizer/clip-vocab.js";
 import { fitContextLength, trainBpe } from "../tokenizer/trainer.js";
 import { TrainError } from "./errors.js";
 import { describeExtension, describeValData, resolveRunConfig, type RunConfig, type TrainClipOptions, type TrainHooks } from "./options.js";
-import { getPreset, isPresetName, type TrainPreset } from "./presets.js";
+import { getPreset, isPresetName, PRESET_NAMES, type TrainPreset } from "./presets.js";
 import { applyLossInit } from "./recipe.js";
 import { dataSpec, resolveTrainData, type TrainData, type TrainDataOption } from "./train-data.js";
 import { readTrainState, resolveCheckpointDir, type TrainState } from "./train-state.js";
@@ -51,7 +51,7 @@ function modelJson(model: TrainClipOptions["model"]): { json: ModelConfigJson; p
     const preset = getPreset(model ?? "demo");
     return { json: preset.model, preset, name: preset.name };
   }
-  if (typeof model === "string") throw new TrainError(OP, `model must be a preset ("demo", "reference"), a ModelConfig or its JSON, got ${JSON.stringify(model)}`);
+  if (typeof model === "string") throw new TrainError(OP, `model must be a preset (${PRESET_NAMES.map((n) => JSON.stringify(n)).join(", ")}), a ModelConfig or its JSON, got ${JSON.stringify(model)}`);
   if (typeof model !== "object" || model === null) throw new TrainError(OP, "model must be a preset name, a ModelConfig or its JSON");
   // a parsed ModelConfig or plain JSON: both go through the JSON form (a deep copy)
   const json = "duet" in model && typeof (model as ModelConfig).duet?.preprocess === "object" && "text_cfg" in model && typeof (model as ModelConfig).text_cfg.norm_eps === "number"
@@ -65,6 +65,18 @@ function section(json: ModelConfigJson, key: string): Record<string, unknown> {
   if (value === undefined) return (json[key] = {}) as Record<string, unknown>;
   if (typeof value !== "object" || value === null) throw new TrainError(OP, `model.${key} must be an object`);
   return value as Record<string, unknown>;
+}
+
+/**
+ * A CoCa's decoder follows the text it reads: a multimodal_cfg without context_length or
+ * vocab_size takes the text tower's (open_clip's CoCa configs give both the same values), so
+ * a fitted context and a learned vocabulary reach the decoder too.
+ */
+function fitMultimodal(json: ModelConfigJson, text: Record<string, unknown>): void {
+  if (json["multimodal_cfg"] === undefined || json["multimodal_cfg"] === null) return;
+  const multimodal = section(json, "multimodal_cfg");
+  multimodal["context_length"] ??= text["context_length"];
+  if (text["vocab_size"] !== undefined) multimodal["vocab_size"] ??= text["vocab_size"];
 }
 
 /** Loads the data (checking a manifest's images first) and logs what it is. */
@@ -103,6 +115,7 @@ export async function setupRun(o: TrainClipOptions, log: Log, hooks: TrainHooks 
   const context = o.contextLength ?? preset?.tokenizer.contextLength ?? (learned && text["context_length"] === undefined ? "fit" : draft.text_cfg.context_length);
   text["context_length"] = context === "fit" ? fitContextLength(tokenizer, data.sampleCaptions()) : context;
   if (context === "fit") log(`text context: ${String(text["context_length"])} tokens (fits 99% of the training captions)`);
+  fitMultimodal(json, text);
   const config = parseModelConfig(json, { op: OP, source: "model" });
 
   const run = resolveRunConfig(o, {

@@ -9,6 +9,13 @@
  *                      then image.backward(G_I[chunk]) and text.backward(G_T[chunk]); the
  *                      parameter gradients add up (+=) in each parameter's .grad
  *
+ * A CoCa's chunk also gives its captioning loss, as the sum S of its real tokens'
+ * cross-entropies (coca-loss.ts): the batch's captioning loss is w · Σ_chunks S / K (K real
+ * tokens in the whole batch, w the caption weight), a sum over rows like the parameter
+ * gradients, so it splits over chunks and threads as they do. Its backward seeds S with
+ * w · scale / K beside the features' gradients, in one sweep: the towers feed both the
+ * features and the decoder, so the three share one graph.
+ *
  * Both passes over a chunk must compute the same function, or the cached gradients belong to
  * other features. Images arrive augmented already (the loader draws each crop once), and each
  * chunk's forward runs with the default Generator re-seeded from the chunk's own seed, so a
@@ -18,7 +25,9 @@
 
 import * as A from "@duet/autograd";
 import { defaultGenerator, type Tensor } from "@duet/tensor";
+import { captionLoss } from "../loss/coca-loss.js";
 import type { CLIP } from "../model/clip.js";
+import { isCoCa } from "../model/coca.js";
 
 /** Rows [start, end) of the batch. */
 export type Chunk = readonly [number, number];
@@ -40,13 +49,26 @@ export function withSeed<T>(seed: number, fn: () => T): T {
   }
 }
 
-/** Both towers on rows [a, b) of the batch, features L2-normalised. */
-export function encodeChunk(model: CLIP, images: Tensor, tokens: Tensor, [a, b]: Chunk): ChunkPair<A.Variable> {
+/** A chunk's features, and for a CoCa the summed cross-entropy of its captions' real tokens (else null). */
+export interface ChunkOutput<T, S> extends ChunkPair<T> {
+  caption: S | null;
+}
+
+/** Both towers on rows [a, b) of the batch, features L2-normalised; a CoCa's decoder too. */
+export function encodeChunk(model: CLIP, images: Tensor, tokens: Tensor, [a, b]: Chunk): ChunkOutput<A.Variable, A.Variable> {
+  if (isCoCa(model)) {
+    const out = model.forward(images.slice(0, a, b), tokens.slice(0, a, b));
+    return { image: out.imageFeatures, text: out.textFeatures, caption: captionLoss(out.logits, out.labels, model.padId, "sum") };
+  }
   return {
     image: model.encodeImage(images.slice(0, a, b), { normalize: true }),
     text: model.encodeText(tokens.slice(0, a, b), { normalize: true }),
+    caption: null,
   };
 }
+
+/** What embed hands back for a chunk: its features and (a CoCa) its summed caption loss. */
+export type ChunkFeatures = ChunkOutput<Tensor, number>;
 
 interface Work {
   images: Tensor;
@@ -54,8 +76,10 @@ interface Work {
   chunks: readonly Chunk[];
   seeds: readonly number[];
   /** The graphs of a single chunk, kept between embed and backward. */
-  kept: ChunkPair<A.Variable> | null;
+  kept: ChunkOutput<A.Variable, A.Variable> | null;
 }
+
+const detach = (f: ChunkOutput<A.Variable, A.Variable>): ChunkFeatures => ({ image: f.image.value, text: f.text.value, caption: f.caption === null ? null : f.caption.item() });
 
 export class ShardRunner {
   private work: Work | null = null;
@@ -63,31 +87,36 @@ export class ShardRunner {
   constructor(readonly model: CLIP) {}
 
   /** The features of each chunk (rows of `images` and `tokens`), each under its own seed. */
-  embed(images: Tensor, tokens: Tensor, chunks: readonly Chunk[], seeds: readonly number[]): ChunkPair<Tensor>[] {
+  embed(images: Tensor, tokens: Tensor, chunks: readonly Chunk[], seeds: readonly number[]): ChunkFeatures[] {
     if (chunks.length === 1) {
       const kept = withSeed(seeds[0]!, () => encodeChunk(this.model, images, tokens, chunks[0]!));
       this.work = { images, tokens, chunks, seeds, kept };
-      return [{ image: kept.image.value, text: kept.text.value }];
+      return [detach(kept)];
     }
     this.work = { images, tokens, chunks, seeds, kept: null };
-    return A.noGrad(() =>
-      chunks.map((chunk, c) => {
-        const f = withSeed(seeds[c]!, () => encodeChunk(this.model, images, tokens, chunk));
-        return { image: f.image.value, text: f.text.value };
-      }),
-    );
+    return A.noGrad(() => chunks.map((chunk, c) => detach(withSeed(seeds[c]!, () => encodeChunk(this.model, images, tokens, chunk)))));
   }
 
-  /** Back-propagates each chunk's feature gradients (same order and shapes as `embed` returned). */
-  backward(grads: readonly ChunkPair<Tensor>[]): void {
+  /**
+   * Back-propagates each chunk's feature gradients (same order and shapes as `embed` returned)
+   * and, for a CoCa, d loss / dS = `captionScale` for each chunk's summed caption loss S.
+   */
+  backward(grads: readonly ChunkPair<Tensor>[], captionScale = 0): void {
     const work = this.work;
     if (work === null) throw new Error("ShardRunner.backward: call embed first");
     this.work = null;
     work.chunks.forEach((chunk, c) => {
       const f = work.kept ?? withSeed(work.seeds[c]!, () => encodeChunk(this.model, work.images, work.tokens, chunk));
       const g = grads[c]!;
-      f.image.backward(g.image);
-      f.text.backward(g.text);
+      if (f.caption === null) {
+        f.image.backward(g.image);
+        f.text.backward(g.text);
+        return;
+      }
+      // one sweep from <I, G_I> + <T, G_T> + captionScale · S: its gradient is G_I at I, G_T at T
+      // and captionScale at S, exactly (the products' VJPs multiply by the seed 1)
+      const surrogate = A.add(A.add(A.sum(A.mul(f.image, g.image)), A.sum(A.mul(f.text, g.text))), A.mul(f.caption, captionScale));
+      surrogate.backward();
     });
   }
 }

@@ -12,6 +12,7 @@
  *   else:                                the gradients are dropped, nothing changes, and the
  *                                        streak of non-finite steps grows
  *
+ * A CoCa's loss is its contrastive and captioning parts (step-engine.ts), reported apart too.
  * `TrainingStep` holds what lives across steps: the optimiser, the schedule, the streak.
  */
 
@@ -19,6 +20,7 @@ import type { Variable } from "@duet/autograd";
 import { assignLearningRate, clipGradNorm, type AdamW, type LrSchedule } from "@duet/nn";
 import type { Tensor } from "@duet/tensor";
 import type { CLIP } from "../model/clip.js";
+import { isCoCa } from "../model/coca.js";
 import { TrainError } from "./errors.js";
 import { buildOptimizer, buildSchedule, type Recipe, type TemperatureMode } from "./recipe.js";
 import type { StepEngine } from "./step-engine.js";
@@ -57,17 +59,27 @@ export async function trainStep(
   parts: StepParts,
   accumulation: number,
   nextBatch: (micro: number) => Promise<StepBatch> | StepBatch,
-): Promise<{ loss: number; norm: number; finite: boolean; samples: number }> {
+): Promise<{ loss: number; norm: number; finite: boolean; samples: number; lossParts: LossParts | null }> {
   const { model, engine, optimizer, params } = parts;
   model.zeroGrad();
   let lossSum = 0;
+  let contrastiveSum = 0;
+  let captionSum = 0;
+  let hasParts = false;
   let samples = 0;
   for (let micro = 0; micro < accumulation; micro++) {
     const batch = await nextBatch(micro);
-    lossSum += await engine.accumulate(batch.images, batch.tokens, 1 / accumulation, batch.seed);
+    const batchLoss = await engine.accumulateParts(batch.images, batch.tokens, 1 / accumulation, batch.seed);
+    lossSum += batchLoss.loss;
+    if (batchLoss.contrastive !== null && batchLoss.caption !== null) {
+      hasParts = true;
+      contrastiveSum += batchLoss.contrastive;
+      captionSum += batchLoss.caption;
+    }
     samples += batch.samples;
   }
   const loss = lossSum / accumulation;
+  const lossParts = hasParts ? { contrastive: contrastiveSum / accumulation, caption: captionSum / accumulation } : null;
   const temperature = parts.temperature ?? "learned";
   // a fixed temperature takes no update and no share of the norm that clipping divides by
   if (temperature === "fixed") model.logitScale.grad = null;
@@ -81,7 +93,13 @@ export async function trainStep(
   } else {
     model.zeroGrad();
   }
-  return { loss, norm, finite, samples };
+  return { loss, norm, finite, samples, lossParts };
+}
+
+/** A CoCa's loss in its two weighted parts (mean over the accumulated batches); they add up to the loss. */
+export interface LossParts {
+  contrastive: number;
+  caption: number;
 }
 
 /** What a TrainingStep reports after each step. */
@@ -94,6 +112,8 @@ export interface StepOutcome {
   /** false: the loss or the norm was NaN or Inf and the step was skipped. */
   finite: boolean;
   samples: number;
+  /** A CoCa's contrastive and captioning parts of `loss`; null for a CLIP. */
+  lossParts: LossParts | null;
   /** Non-finite steps in a row, this one included (0 after a good step). */
   nanStreak: number;
   /** The streak reached the recipe's nanPatience: the run should stop. */
@@ -112,6 +132,9 @@ export class TrainingStep {
     readonly engine: StepEngine,
     readonly recipe: Recipe,
   ) {
+    if (recipe.loss === "siglip" && isCoCa(model)) {
+      throw new TrainError("trainClip", `loss "siglip" is not a CoCa's: CoCa trains with InfoNCE plus the captioning loss (open_clip's CoCaLoss); use loss "clip"`);
+    }
     if (recipe.loss === "siglip" && model.logitBias === null) {
       throw new TrainError("trainClip", `loss "siglip" needs a model with a logit_bias: set init_logit_bias (SigLIP: -10) and init_logit_scale (ln 10) in its config`);
     }

@@ -13,6 +13,9 @@
  *     grad_norm     the global L2 norm of the gradients, before clipping
  *     samples_per_s this step's throughput
  *     time          seconds since the run started (counting earlier runs it resumes)
+ *     contrastive_loss, caption_loss
+ *                   a CoCa's two weighted parts of `loss` (open_clip's CoCaLoss: 1 × InfoNCE,
+ *                   2 × the captions' mean token cross-entropy); absent for a CLIP
  *     skipped       true when the NaN/Inf guard skipped the step (no update was made)
  *   eval_log.jsonl    one line per evaluation: {"step": 200, ...metrics}
  *
@@ -36,6 +39,8 @@ export interface StepLogRecord {
   grad_norm: number;
   samples_per_s: number;
   time: number;
+  contrastive_loss?: number;
+  caption_loss?: number;
   skipped?: true;
 }
 

@@ -181,6 +181,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
         grad_norm: outcome.norm,
         samples_per_s: outcome.samples / seconds,
         time: elapsed(),
+        ...(outcome.lossParts === null ? {} : { contrastive_loss: outcome.lossParts.contrastive, caption_loss: outcome.lossParts.caption }),
         ...(outcome.finite ? {} : { skipped: true as const }),
       };
       trainLog.write(record);
