@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { full, Generator, randn, Tensor } from "../../packages/tensor/src/index.js";
-import { CoCa, isCoCa, parseModelConfig, startStepEngine, trainClip, type ModelConfigJson, type StepRecord, type TrainClipOptions, type TrainResult } from "../../packages/vlm/src/index.js";
+import { CoCa, getPreset, isCoCa, parseModelConfig, startStepEngine, trainClip, type ModelConfigJson, type StepRecord, type TrainClipOptions, type TrainResult } from "../../packages/vlm/src/index.js";
 import { tinyCoca } from "./coca-helpers.js";
 import { handfulOfOpenMoji, tempDir, tinyRun } from "./train-helpers.js";
 
@@ -173,5 +173,26 @@ describe("trainClip on a CoCa", () => {
     expect(warnings).toEqual([expect.stringMatching(/^step 2: loss NaN, gradient norm NaN: not finite, the step was skipped/)]);
     expect(Number.isFinite(records[2]!.loss)).toBe(true);
     expect(result.steps).toBe(3);
+  });
+});
+
+describe("the coca preset", () => {
+  it("is the demo's towers with open_clip's CoCa parts; its decoder's context and vocabulary follow the fitted text's; one step trains", async () => {
+    const demo = getPreset("demo");
+    const coca = getPreset("coca");
+    expect(coca.training).toEqual(demo.training);
+    expect(coca.tokenizer).toEqual(demo.tokenizer);
+    expect(coca.model["vision_cfg"]).toMatchObject({ ...(demo.model["vision_cfg"] as object), attentional_pool: true, attn_pooler_heads: 8 });
+    expect(coca.model["text_cfg"]).toMatchObject({ ...(demo.model["text_cfg"] as object), embed_cls: true });
+    const g = new Generator(3);
+    const captions = ["a red apple", "a dog", "a smiling face with open eyes", "a blue car on the road"];
+    const pairs = captions.map((caption) => ({ image: randn([3, 32, 32], { generator: g }), caption }));
+    const { records, result } = await run({ model: "coca", data: { kind: "pairs", pairs }, outDir: tempDir("coca-preset"), steps: 1, warmup: 0, batchSize: 4, threads: 1, dataParallel: false, checkpointEvery: 0 });
+    expect(isCoCa(result.model)).toBe(true);
+    expect(result.run.model).toBe("coca");
+    const { text_cfg: text, multimodal_cfg: multimodal } = result.config;
+    expect(multimodal).toMatchObject({ width: 64, heads: 2, layers: 2, context_length: text.context_length, vocab_size: text.vocab_size });
+    expect(records[0]!.skipped).toBeUndefined();
+    expect(records[0]!.caption_loss).toBeGreaterThan(0);
   });
 });

@@ -7,8 +7,10 @@
  *   "reference"  the anchor model of the speed target, timed against PyTorch:
  *                image 32×32, patch 4, ViT width 128, 4 layers, 4 heads; text context 32,
  *                vocabulary 4096, width 128, 4 layers, 4 heads; embed 128; batch 128; AdamW
+ *   "coca"       the demo's towers made a CoCa: an attentional pooler on the ViT and a small
+ *                text decoder that learns to write the caption (`duet caption`); not tuned yet
  *
- * Both learn their own small BPE vocabulary from the training captions (trainBpe): CLIP's
+ * All learn their own small BPE vocabulary from the training captions (trainBpe): CLIP's
  * 49,408-row embedding table would be most of such a model, and OpenMoji's captions use a
  * few thousand distinct words. `contextLength: "fit"` sizes the text context to the captions
  * (the 99th percentile of their token counts), so no compute goes to padding.
@@ -16,9 +18,9 @@
 
 import type { ModelConfigJson } from "../model/config.js";
 
-export type PresetName = "demo" | "reference";
+export type PresetName = "demo" | "reference" | "coca";
 
-export const PRESET_NAMES: readonly PresetName[] = ["demo", "reference"];
+export const PRESET_NAMES: readonly PresetName[] = ["demo", "reference", "coca"];
 
 export interface PresetTokenizer {
   /** Ids of the learned BPE (the 512 byte symbols, the merges, 2 special tokens). */
@@ -111,7 +113,37 @@ const REFERENCE: TrainPreset = {
   training: { steps: 1000, batchSize: 128, lr: 5e-4, warmup: 100, weightDecay: 0.1, gradClipNorm: 1, augment: false },
 };
 
-export const PRESETS: Readonly<Record<PresetName, TrainPreset>> = { demo: DEMO, reference: REFERENCE };
+/**
+ * CoCa (Yu et al. 2022; open_clip's coca_ViT-B-32.json scaled down): the demo's towers, an
+ * attentional pooler on the ViT and a text decoder of 2 cross-attention blocks, width 64, 2
+ * heads, trained with open_clip's CoCaLoss (1 × InfoNCE + 2 × caption cross-entropy).
+ *
+ * As open_clip's CoCa configs: the pooler is on (attentional_pool, 8 heads), the text tower
+ * pools at an appended class token (embed_cls), and the decoder's width is the text's and the
+ * embedding's (its two inputs). open_clip's 256 pooler queries would give a 32-px image 255
+ * tokens from its 16 patches; 17 queries give the decoder one token a patch (query 0 is the
+ * contrastive embedding) at a fraction of the cost. The decoder's context follows the
+ * fitted text context (run-setup.ts), as open_clip sets both to 76.
+ *
+ * Not tuned yet: the demo's training settings, unmeasured for CoCa. The decoder and the pooler
+ * make a step slower than the demo's, so the same budget runs fewer steps.
+ */
+const COCA: TrainPreset = {
+  name: "coca",
+  description: "the demo's towers as a CoCa: ViT 32px/8, width 64, 2 layers, an attentional pooler (17 queries, 8 heads); text width 64, 2 layers, an appended class token; a text decoder of width 64, 2 layers, 2 heads; embed 64; a 2K BPE",
+  model: {
+    embed_dim: 64,
+    vision_cfg: { image_size: 32, patch_size: 8, width: 64, layers: 2, head_width: 32, attentional_pool: true, attn_pooler_queries: 17, attn_pooler_heads: 8, output_tokens: true },
+    text_cfg: { width: 64, heads: 2, layers: 2, embed_cls: true, output_tokens: true },
+    multimodal_cfg: { width: 64, heads: 2, layers: 2 },
+    custom_text: true,
+    duet: { tokenizer: "tokenizer.json" },
+  },
+  tokenizer: DEMO.tokenizer,
+  training: DEMO.training,
+};
+
+export const PRESETS: Readonly<Record<PresetName, TrainPreset>> = { demo: DEMO, reference: REFERENCE, coca: COCA };
 
 export function isPresetName(name: unknown): name is PresetName {
   return typeof name === "string" && (PRESET_NAMES as readonly string[]).includes(name);
