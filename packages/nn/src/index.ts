@@ -28,6 +28,7 @@ export {
   type BlockCallOptions,
 } from "./transformer.js";
 export { AttentionalPooler, type AttentionalPoolerOptions } from "./attentional-pooler.js";
+export { KeyValueCache, crossAttentionCache, crossAttentionStep, selfAttentionStep, type CachedStepOptions } from "./kv-cache.js";
 export * as init from "./init.js";
 
 export { Optimizer, type BaseHyper, type ParamGroup, type ParamGroupInput, type OptimizerMeta, type OptimizerState, type HyperValue } from "./optim/optimizer.js";

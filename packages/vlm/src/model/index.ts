@@ -26,6 +26,20 @@ export type { MultimodalConfig } from "./coca-config.js";
 export { CoCa, isCoCa, type CocaOutput } from "./coca.js";
 export { buildTextDecoder, MultimodalTransformer, type MultimodalTransformerOptions } from "./text-decoder.js";
 export { greedyCaption, type GreedyOptions } from "./coca-greedy.js";
+export { CocaTokenScorer, generateCaptions, longestCaption, stripEnd, timeGreedyCaption, type GenerateOptions } from "./coca-generate.js";
+export {
+  argmaxRow,
+  beamDecode,
+  checkDecodeOptions,
+  greedyDecode,
+  sampleDecode,
+  sampleToken,
+  samplingCandidates,
+  type BeamResult,
+  type DecodeLimits,
+  type SamplingOptions,
+  type TokenScorer,
+} from "./decoding.js";
 export { configMismatches } from "./weights-check.js";
 export {
   DUET_CONFIG_FILE,
