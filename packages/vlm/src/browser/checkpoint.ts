@@ -12,7 +12,7 @@ import { openSafetensors, serializeSafetensors, StateDictError } from "@duet/nn"
 import type { Tensor } from "@duet/tensor";
 import type { RgbImage } from "../image/image.js";
 import { preprocess } from "../image/preprocess.js";
-import { CLIP } from "../model/clip.js";
+import { createModel, type CLIP } from "../model/clip.js";
 import { modelConfigToJson, parseModelConfig, type ModelConfig } from "../model/config.js";
 import { checkFiniteWeights, configMismatches } from "../model/weights-check.js";
 import type { BpeTokenizer, Tokenizer } from "../tokenizer/bpe.js";
@@ -57,7 +57,8 @@ export async function checkpointFromFiles(files: CheckpointFiles): Promise<Brows
   const reader = openSafetensors(files.weights, { source: `${files.source} weights`, floatDtype: "float32" });
   const problems = configMismatches(config, new Map([...reader.entries].map(([name, entry]) => [name, entry.shape] as const)));
   if (problems.length > 0) throw new Error(`${files.source}: the config does not match the weights: ${problems.join("; ")}`);
-  const model = new CLIP(config, { dtype: "float32", initialize: false });
+  // a CLIP, or a CoCa for a config with multimodal_cfg (the page uses its CLIP surface)
+  const model = createModel(config, { dtype: "float32", initialize: false });
   const state = new Map<string, Tensor>();
   for (const name of reader.names()) {
     let tensor = reader.tensor(name);
