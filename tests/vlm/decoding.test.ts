@@ -180,6 +180,7 @@ describe("top-k and top-p sampling", () => {
     const first = run(4, 5);
     expect(run(4, 5)).toEqual(first);
     expect(run(2, 5)).toEqual(first.slice(0, 2));
+    expect(sampleDecode(new TableScorer(table, 4, 2), 2, limits, { topP: 0.95, temperature: 2, seed: 5, firstItem: 2 })).toEqual(first.slice(2));
     const others = [6, 7, 8, 9].map((seed) => run(4, seed));
     expect(others.some((o) => JSON.stringify(o) !== JSON.stringify(first))).toBe(true);
     expect(sampleDecode(new TableScorer(table, 4, 3), 3, limits, { topK: 1, seed: 3 })).toEqual(greedyDecode(new TableScorer(table, 4, 3), 3, limits));

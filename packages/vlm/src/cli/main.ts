@@ -12,6 +12,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { shutdownThreads } from "@duet/tensor";
 import { checkThreadEnvironment, UsageError, type Command } from "./args.js";
+import { captionCommand } from "./commands/caption.js";
 import { classifyCommand } from "./commands/classify.js";
 import { demoCommand } from "./commands/demo.js";
 import { embedCommand } from "./commands/embed.js";
@@ -35,6 +36,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   eval: evalCommand,
   embed: embedCommand,
   classify: classifyCommand,
+  caption: captionCommand,
   tokenize: tokenizeCommand,
   export: exportCommand,
   "export-data": exportDataCommand,

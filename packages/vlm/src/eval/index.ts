@@ -36,6 +36,19 @@ export { openMojiEvalSet, type OpenMojiEvalOptions, type OpenMojiEvalSet } from 
 export { captionHeldOut, classificationHeldOut } from "./manifests.js";
 export { captionMetrics, captionMetricsOfTokens, type CaptionMetrics } from "./caption-metrics.js";
 export { tokenizeCaption } from "./caption-metrics-tokenize.js";
+export { emojiCaptionSet, filesCaptionSet, manifestCaptionSet, type CaptionSet } from "./caption-data.js";
+export {
+  captionSet,
+  cocaOf,
+  evaluateCaptions,
+  mostFrequentCaption,
+  nearestTrainImages,
+  type CaptionBaselines,
+  type CaptionEvaluation,
+  type CaptionRunOptions,
+  type CaptionDecodeOptions,
+  type GeneratedCaption,
+} from "./caption-eval.js";
 export { MAX_NGRAM, type CaptionTokens } from "./caption-metrics-common.js";
 export { bleu, BLEU_SMALL, BLEU_TINY, type BleuResult } from "./caption-metrics-bleu.js";
 export { lcsLength, rougeL, ROUGE_L_BETA, type RougeLResult } from "./caption-metrics-rouge.js";

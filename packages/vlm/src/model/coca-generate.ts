@@ -41,6 +41,8 @@ export interface GenerateOptions extends SamplingOptions {
   lengthPenalty?: number;
   /** Sampling's seed (default 0). */
   seed?: number;
+  /** The index of images[0] in a larger set decoded in batches: image i samples from the stream of seed and firstItem + i. */
+  firstItem?: number;
 }
 
 /** CoCa's text tower and decoder as a TokenScorer over cached keys and values; build it under noGrad. */

@@ -130,10 +130,16 @@ export function sampleToken(logits: ArrayLike<number>, offset: number, n: number
   return ids[ids.length - 1]!; // u within rounding of 1
 }
 
-/** Top-k / top-p sampling; item i draws from its own stream, seeded from `seed` and i. */
-export function sampleDecode(scorer: TokenScorer, items: number, limits: DecodeLimits, options: SamplingOptions & { seed?: number }): number[][] {
-  const master = new Generator(options.seed ?? 0);
-  const generators = Array.from({ length: items }, () => new Generator(master.nextUint32()));
+/**
+ * Top-k / top-p sampling; item i draws from its own stream, seeded from `seed` and firstItem + i
+ * (so a caller decoding in batches passes each batch's first index, and an item's draws do not
+ * depend on the batch it is in).
+ */
+export function sampleDecode(scorer: TokenScorer, items: number, limits: DecodeLimits, options: SamplingOptions & { seed?: number; firstItem?: number }): number[][] {
+  const seed = options.seed ?? 0;
+  const first = options.firstItem ?? 0;
+  // Generator's SplitMix32 seeding makes nearby seeds unrelated streams
+  const generators = Array.from({ length: items }, (_, i) => new Generator((seed + Math.imul(first + i + 1, 0x9e3779b1)) >>> 0));
   return decodeRows(scorer, items, limits, (item, logits, offset) => sampleToken(logits, offset, scorer.vocab, options, generators[item]!));
 }
 
@@ -217,7 +223,7 @@ function topIds(data: ArrayLike<number>, offset: number, n: number, k: number): 
 }
 
 /** Checks the decoding options' values; errors name the option. */
-export function checkDecodeOptions(op: string, options: SamplingOptions & { beams?: number; lengthPenalty?: number; seed?: number }): void {
+export function checkDecodeOptions(op: string, options: SamplingOptions & { beams?: number; lengthPenalty?: number; seed?: number; firstItem?: number }): void {
   const { beams, topK, topP, temperature, lengthPenalty, seed } = options;
   if (beams !== undefined && (!Number.isInteger(beams) || beams < 1)) throw new ModelError(op, `beams must be an integer ≥ 1, got ${beams}`);
   if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) throw new ModelError(op, `topK must be an integer ≥ 1, got ${topK}`);
@@ -225,6 +231,7 @@ export function checkDecodeOptions(op: string, options: SamplingOptions & { beam
   if (temperature !== undefined && !(temperature > 0 && Number.isFinite(temperature))) throw new ModelError(op, `temperature must be a finite number > 0, got ${temperature}`);
   if (lengthPenalty !== undefined && !Number.isFinite(lengthPenalty)) throw new ModelError(op, `lengthPenalty must be a finite number, got ${lengthPenalty}`);
   if (seed !== undefined && !Number.isInteger(seed)) throw new ModelError(op, `seed must be an integer, got ${seed}`);
+  if (options.firstItem !== undefined && !(Number.isInteger(options.firstItem) && options.firstItem >= 0)) throw new ModelError(op, `firstItem must be an integer ≥ 0, got ${options.firstItem}`);
   const sampling = topK !== undefined || topP !== undefined || temperature !== undefined;
   if (beams !== undefined && beams > 1 && sampling) throw new ModelError(op, `beams (${beams}) cannot be combined with topK, topP or temperature: beam search is deterministic; choose one strategy`);
 }

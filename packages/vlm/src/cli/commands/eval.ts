@@ -50,12 +50,13 @@ one image; image-to-text counts its best-ranked caption.
   --batch-size N        images per forward pass (default 64)
   --json                print the metrics as JSON`;
 
-const USAGE = `usage: duet eval zeroshot|retrieval --checkpoint C --data D [options]
+const USAGE = `usage: duet eval zeroshot|retrieval|caption --checkpoint C --data D [options]
 
   zeroshot    zero-shot classification accuracy (top-1, top-5)
   retrieval   image-text retrieval (R@1/5/10 both ways, mean and median rank)
+  caption     captioning (a CoCa): BLEU-1…4, ROUGE-L, CIDEr-D beside two baselines
 
-Run "duet eval zeroshot --help" or "duet eval retrieval --help" for the options.`;
+Run "duet eval zeroshot --help", "duet eval retrieval --help" or "duet eval caption --help" for the options.`;
 
 const CSV_OPTIONS = {
   "csv-img-key": { type: "string" },
@@ -138,12 +139,12 @@ async function runRetrieval({ values }: Parsed, io: Io): Promise<number> {
 }
 
 export const evalCommand: Command = {
-  summary: "evaluate a checkpoint: zero-shot accuracy or retrieval",
+  summary: "evaluate a checkpoint: zero-shot accuracy, retrieval or captioning",
   usage: USAGE,
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub === undefined || sub === "--help" || sub === "-h") {
-      if (sub === undefined) throw new UsageError(`duet eval: give a task, zeroshot or retrieval; see duet eval --help`);
+      if (sub === undefined) throw new UsageError(`duet eval: give a task, zeroshot, retrieval or caption; see duet eval --help`);
       io.out(USAGE);
       return 0;
     }
@@ -171,6 +172,12 @@ export const evalCommand: Command = {
       });
       return parsed === undefined ? 0 : runRetrieval(parsed, io);
     }
-    throw new UsageError(`duet eval: unknown task "${sub}"; expected zeroshot or retrieval`);
+    if (sub === "caption") {
+      // loaded here: eval-caption imports this file (separatorFlag)
+      const { CAPTION_OPTIONS, CAPTION_USAGE, runCaptionEval } = await import("./eval-caption.js");
+      const parsed = parseOrHelp("eval caption", CAPTION_USAGE, rest, io, CAPTION_OPTIONS);
+      return parsed === undefined ? 0 : runCaptionEval(parsed, io);
+    }
+    throw new UsageError(`duet eval: unknown task "${sub}"; expected zeroshot, retrieval or caption`);
   },
 };

@@ -107,6 +107,26 @@ export class OpenMojiCaptioner {
     });
   }
 
+  /** Every caption `sample` can give the emoji, each once (distinctCaptions of them): a captioning metric's references. */
+  allCaptions(item: OpenMojiItem): string[] {
+    const pool = this.tagPool(item);
+    const out: string[] = [];
+    for (const t of CAPTION_TEMPLATES) {
+      if (t.tags > pool.length) continue;
+      // every ordered choice of t.tags distinct tags, filled into the slots in order
+      const fill = (chosen: number[]) => {
+        if (chosen.length === t.tags) {
+          let k = 0;
+          out.push(t.text.replace(/\{(name|tag)\}/g, (slot) => (slot === "{name}" ? item.annotation : pool[chosen[k++]!]!)));
+          return;
+        }
+        for (let i = 0; i < pool.length; i++) if (!chosen.includes(i)) fill([...chosen, i]);
+      };
+      fill([]);
+    }
+    return out;
+  }
+
   /** How many different captions `sample` can give the emoji (templates × ordered choices of tags). */
   distinctCaptions(item: OpenMojiItem): number {
     const n = this.tagPool(item).length;
