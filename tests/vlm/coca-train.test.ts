@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { full, Generator, randn, Tensor } from "../../packages/tensor/src/index.js";
-import { CoCa, getPreset, isCoCa, parseModelConfig, startStepEngine, trainClip, type ModelConfigJson, type StepRecord, type TrainClipOptions, type TrainResult } from "../../packages/vlm/src/index.js";
+import { CoCa, contrastiveLoss, getPreset, isCoCa, lossOnFeatures, parseModelConfig, startStepEngine, trainClip, type ModelConfigJson, type StepRecord, type TrainClipOptions, type TrainResult } from "../../packages/vlm/src/index.js";
 import { tinyCoca } from "./coca-helpers.js";
 import { handfulOfOpenMoji, tempDir, tinyRun } from "./train-helpers.js";
 
@@ -87,6 +87,13 @@ describe("CoCa on the StepEngine's roads", () => {
     expect(await gradients(2, 3, "float32")).toEqual(two);
   });
 
+  it("lossOnFeatures (the validation loss) of a CoCa is its InfoNCE alone, without logit_bias, as CoCaLoss's contrastive part", () => {
+    const model = new CoCa(parseModelConfig(tinyCoca({ top: { init_logit_bias: -3 } })), { dtype: "float64", generator: new Generator(2) });
+    const g = new Generator(8);
+    const [image, text] = [randn([5, 16], { generator: g, dtype: "float64" }), randn([5, 16], { generator: g, dtype: "float64" })];
+    expect(lossOnFeatures(model, image, text, "clip").item()).toBe(contrastiveLoss(image, text, model.logitScaleExp()).item());
+  });
+
   it("refuses SigLIP's loss for a CoCa (open_clip's CoCaLoss is InfoNCE's)", async () => {
     const model = new CoCa(parseModelConfig(tinyCoca()), { generator: new Generator(1) });
     const engine = await startStepEngine(model, { shards: 1, chunkSize: null, loss: "siglip" });
@@ -149,6 +156,14 @@ describe("trainClip on a CoCa", () => {
     const one = await curve(1, false, null);
     const two = await curve(2, true, 3);
     two.forEach((loss, i) => expect(Math.abs(loss - one[i]!), `step ${i + 1}: ${loss} vs ${one[i]}`).toBeLessThan(1e-4 * Math.abs(one[i]!)));
+  });
+
+  it("accumulates batches and caches gradients for a CoCa: the logged parts are the batches' means and add up to the loss", async () => {
+    const { records } = await run(await cocaRun(tempDir("coca-accumulate"), { steps: 2, batchSize: 4, accumulation: 2, chunkSize: 3 }));
+    for (const r of records) {
+      expect(r.skipped).toBeUndefined();
+      expect(r.contrastive_loss! + r.caption_loss!).toBeCloseTo(r.loss, 5);
+    }
   });
 
   it("stopped at step 2 and resumed, equals the uninterrupted run bit for bit", async () => {
