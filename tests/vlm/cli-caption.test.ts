@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { manualSeed } from "../../packages/tensor/src/index.js";
-import { createModel, emojiCaptionSet, loadCheckpoint, OpenMojiCaptioner, openMojiItems, parseModelConfig, saveCheckpoint, trainBpe } from "../../packages/vlm/src/index.js";
+import { createModel, emojiCaptionSet, evaluateCaptions, loadCheckpoint, OpenMojiCaptioner, openMojiItems, parseModelConfig, saveCheckpoint, trainBpe } from "../../packages/vlm/src/index.js";
 import { cliWorkspace, duet } from "./cli-helpers.js";
 import { tinyCoca } from "./coca-helpers.js";
 
@@ -132,6 +132,24 @@ describe("duet eval caption", () => {
     expect(twice.stderr[0]).toMatch(/--checkpoint given twice/);
     expect((await duet("eval", "caption", "--help")).stdout).toMatch(/^usage: duet eval caption[^]*most_frequent/);
     expect((await duet("eval", "--help")).stdout).toMatch(/caption/);
+  });
+});
+
+describe("evaluateCaptions on the emojis", () => {
+  it("scores generated captions and both baselines against every distinct caption of each test emoji", async () => {
+    const checkpoint = loadCheckpoint(coca);
+    const test = await emojiCaptionSet(16, ["openmoji"], "test", { limit: 4 });
+    const train = await emojiCaptionSet(16, ["openmoji"], "train", { limit: 6 });
+    const result = await evaluateCaptions(checkpoint, test, train, { maxLength: 4 });
+    expect(result.model.n).toBe(4);
+    expect(result.baselines.retrieval.train_images).toBe(6);
+    // every retrieved caption is a training emoji's annotation; the most frequent is the first annotation (all are distinct)
+    const annotations = Array.from({ length: 6 }, (_, j) => train.captions(j)[0]!);
+    for (const e of result.examples) expect(annotations).toContain(e.retrieved);
+    expect(result.baselines.most_frequent).toMatchObject({ caption: annotations[0], count: 1 });
+    for (const m of [result.model, result.baselines.retrieval, result.baselines.most_frequent]) {
+      for (const key of ["bleu1", "bleu4", "rougeL", "ciderD"] as const) expect(Number.isFinite(m[key])).toBe(true);
+    }
   });
 });
 

@@ -63,7 +63,7 @@ function logSumExp(data: ArrayLike<number>, offset: number, n: number): number {
   return max + Math.log(sum);
 }
 
-/** Runs rows until each ends; `choose(row, item, logits, offset)` picks row's next id. Rows that end are dropped from the scorer. */
+/** Runs one row per item until each ends; `choose(item, logits, offset)` picks the item's next id from its row of logits. Rows that end are dropped from the scorer. */
 function decodeRows(scorer: TokenScorer, items: number, limits: DecodeLimits, choose: (item: number, logits: ArrayLike<number>, offset: number) => number): number[][] {
   const out: number[][] = Array.from({ length: items }, () => []);
   let live = Array.from({ length: items }, (_, i) => i); // the item of each scorer row
