@@ -20,8 +20,8 @@ import { UsageError } from "./args.js";
 
 export const OUT_MARKER = ".duet-out.json";
 
-/** What a folder holds: a training run (duet train, duet demo), an embedding index, an open_clip export, lessons. */
-export type OutKind = "run" | "index" | "export" | "lessons";
+/** What a folder holds: a training run (duet train, duet demo), an embedding index, an open_clip export, lessons, the engine tour (duet demo --engine). */
+export type OutKind = "run" | "index" | "export" | "lessons" | "engine";
 
 /** Files that identify a folder of a kind written before markers existed. */
 const LEGACY: Record<OutKind, (dir: string) => boolean> = {
@@ -29,6 +29,7 @@ const LEGACY: Record<OutKind, (dir: string) => boolean> = {
   index: (dir) => existsSync(join(dir, "index.json")) && existsSync(join(dir, "features.safetensors")),
   export: () => false,
   lessons: (dir) => existsSync(join(dir, "lessons.json")),
+  engine: () => false,
 };
 
 export interface OutDir {

@@ -4,12 +4,13 @@
  * naive reference, so a fresh clone proves in seconds that the engine works here.
  */
 
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   Generator, add, getNumThreads, matmul, matmulNaive, mean, randn, shutdownThreads, softmax, softmaxNaive, sum, type Tensor,
 } from "@duet/tensor";
+import { writeFileAtomic } from "../../data/atomic.js";
 import type { Io } from "../io.js";
+import { claimOutDir } from "../out-dir.js";
 
 function bestOf(reps: number, fn: () => void): number {
   fn();
@@ -32,6 +33,8 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
 
 export async function runEngineDemo({ outDir, json }: { outDir: string; json: boolean }, io: Io): Promise<void> {
   const log = json ? () => undefined : (line: string) => io.out(line);
+  // claimed before the tour, so a folder of something else (a demo's run) is refused up front
+  claimOutDir("demo", "out", outDir, "engine");
   const g = new Generator(0);
   log(`Duet engine tour (seed 0, ${getNumThreads()} threads)`);
 
@@ -73,10 +76,8 @@ export async function runEngineDemo({ outDir, json }: { outDir: string; json: bo
     softmax: { shape: [1024, 1024], fast_ms: softMs, naive_ms: softNaiveMs, ns_per_element: (softMs * 1e6) / 2 ** 20, max_rel_error: relError },
   };
   const ok = matmulError < 1e-3 && relError <= 2e-7 && worstRowSum < 1e-4;
-  mkdirSync(outDir, { recursive: true });
   const path = join(outDir, "metrics.json");
-  writeFileSync(`${path}.tmp`, JSON.stringify(metrics, null, 2) + "\n");
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, JSON.stringify(metrics, null, 2) + "\n");
   await shutdownThreads();
   if (json) io.out(JSON.stringify(metrics));
   else log(`  ${ok ? "all checks passed" : "CHECKS FAILED"}; wrote ${path}`);

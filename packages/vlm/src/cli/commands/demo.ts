@@ -34,7 +34,8 @@ retrieval) and writes
 Ctrl-C (or SIGTERM) during training stops after the current step, saves the checkpoint and
 exits 130 (143) without evaluating; a second Ctrl-C quits at once.
   --engine            instead: a ten-second tour of the tensor engine (kernels checked
-                      against their naive references and timed), writing DIR/metrics.json`;
+                      against their naive references and timed), writing DIR/metrics.json
+                      (default DIR runs/engine; a demo's run folder is refused, not overwritten)`;
 
 export const demoCommand: Command = {
   summary: "the main job: train on OpenMoji, evaluate, write a report",
@@ -56,8 +57,8 @@ export const demoCommand: Command = {
     });
     if (parsed === undefined) return 0;
     const { values } = parsed;
-    const outDir = stringFlag(values, "out") ?? "runs/demo";
     const json = Boolean(values["json"]);
+    const outDir = stringFlag(values, "out") ?? (values["engine"] ? "runs/engine" : "runs/demo");
     if (values["engine"]) {
       await runEngineDemo({ outDir, json }, io);
       return 0;
