@@ -71,6 +71,23 @@ describe("the CLIP commands on a CoCa checkpoint", () => {
   });
 });
 
+describe("duet train --model coca", () => {
+  it("trains the coca preset on a caption manifest, logs the two loss parts, saves a CoCa checkpoint; duet report reads the run", async () => {
+    const out = join(work.dir, "coca-run");
+    const result = await duet("train", "--model", "coca", "--data", work.pairs, "--out", out, "--steps", "2", "--warmup", "0", "--batch-size", "4", "--threads", "1", "--json");
+    expect(result.code, result.stderr.join("\n")).toBe(0);
+    const log = readFileSync(join(out, "train_log.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, number>);
+    expect(log).toHaveLength(2);
+    for (const line of log) expect(line["contrastive_loss"]! + line["caption_loss"]!).toBeCloseTo(line["loss"]!, 5);
+    const saved = loadCheckpoint(join(out, "checkpoint"));
+    expect(isCoCa(saved.model)).toBe(true);
+    expect(saved.config.multimodal_cfg!.context_length).toBe(saved.config.text_cfg.context_length);
+    const report = await duet("report", out);
+    expect(report.code, report.stderr.join("\n")).toBe(0);
+    expect(existsSync(join(out, "report.html"))).toBe(true);
+  });
+});
+
 describe("the browser's checkpoint loading", () => {
   it("builds a CoCa from a CoCa config, with the same features as loadCheckpoint's", async () => {
     const read = (name: string) => readFileSync(join(CHECKPOINT, name));
