@@ -151,6 +151,12 @@ describe("trainClip on a CoCa", () => {
     expect(logged[logged.length - 1]!["caption_loss"]).toBeLessThan(logged[0]!["caption_loss"]!);
   });
 
+  it("refuses a decoder context shorter than the captions it must read, before training", async () => {
+    const model = tinyCocaModel();
+    (model["multimodal_cfg"] as Record<string, unknown>)["context_length"] = 8;
+    await expect(trainClip(await cocaRun(tempDir("coca-short"), { model, steps: 1 }))).rejects.toThrow(/multimodal_cfg\.context_length \(8\) must be at least the text context minus one \(15\)/);
+  });
+
   it("with 2 data-parallel threads and chunks, the loss curve matches one thread within float tolerance", async () => {
     const curve = async (threads: number, dataParallel: boolean, chunkSize: number | null) => (await run(await cocaRun(tempDir("coca-dp"), { steps: 3, threads, dataParallel, chunkSize }))).records.map((r) => r.loss);
     const one = await curve(1, false, null);

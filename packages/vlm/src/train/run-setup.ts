@@ -117,6 +117,11 @@ export async function setupRun(o: TrainClipOptions, log: Log, hooks: TrainHooks 
   if (context === "fit") log(`text context: ${String(text["context_length"])} tokens (fits 99% of the training captions)`);
   fitMultimodal(json, text);
   const config = parseModelConfig(json, { op: OP, source: "model" });
+  const multimodal = config.multimodal_cfg;
+  if (multimodal !== null && multimodal.context_length < config.text_cfg.context_length - 1) {
+    // caught here rather than at the first step's forward
+    throw new TrainError(OP, `model.multimodal_cfg.context_length (${multimodal.context_length}) must be at least the text context minus one (${config.text_cfg.context_length - 1}): the decoder reads every caption token but the last; leave it out to follow the text's`);
+  }
 
   const run = resolveRunConfig(o, {
     modelName: name,
