@@ -7,7 +7,11 @@
  *                  (cosine of the L2-normalised image features; the first caption that image
  *                  has: a manifest's first, an emoji's annotation) — what CLIP alone can say
  *   most_frequent  every image gets the training set's most frequent caption (ties: the first
- *                  in the training data's order) — what a model that ignores the image can say
+ *                  in the training data's order) — what a model that ignores the image can say.
+ *                  Counted over each training image's references: a manifest's captions, and
+ *                  for an emoji every caption the training captioner can give it (templates
+ *                  over its name and keywords), so a caption many emojis share ("a face") wins;
+ *                  counting only annotations, which are all distinct, would pick the first one
  *
  * CIDEr-D's document frequencies come from each scored set's own references (pycocoevalcap's
  * way), the same references for all three, so the three numbers compare.
@@ -87,10 +91,13 @@ export interface CaptionEvaluation {
   examples: { image: string; generated: string; retrieved: string; reference: string }[];
 }
 
-/** The most frequent caption of a set and its count (ties: the first seen). */
+/** The most frequent caption of a set's references (its captions where it has none) and its count (ties: the first seen). */
 export function mostFrequentCaption(set: CaptionSet): { caption: string; count: number } {
   const counts = new Map<string, number>();
-  for (let i = 0; i < set.count; i++) for (const caption of set.captions(i)) counts.set(caption, (counts.get(caption) ?? 0) + 1);
+  for (let i = 0; i < set.count; i++) {
+    const references = set.references(i);
+    for (const caption of references.length > 0 ? references : set.captions(i)) counts.set(caption, (counts.get(caption) ?? 0) + 1);
+  }
   let best = { caption: "", count: 0 };
   for (const [caption, count] of counts) if (count > best.count) best = { caption, count };
   if (best.count === 0) throw new ModelError("mostFrequentCaption", `${set.name} has no captions to count`);
