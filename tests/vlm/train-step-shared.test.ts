@@ -8,10 +8,11 @@
 import { describe, expect, it } from "vitest";
 import { BrowserTrainer, defaultTrainSettings, recipeOf, type ServedEmoji, type TrainSettings } from "../../packages/vlm/src/browser/engine/train-loop.js";
 import { resolveRunConfig } from "../../packages/vlm/src/train/options.js";
-import { createModel, getPreset, startStepEngine, TrainingStep, type Recipe } from "../../packages/vlm/src/index.js";
+import { createModel, getPreset, recipeDefaults, startStepEngine, TrainingStep, type Recipe } from "../../packages/vlm/src/index.js";
 import { handfulOfOpenMoji } from "./train-helpers.js";
 
-const RECIPE_KEYS: (keyof Recipe)[] = ["steps", "lr", "warmup", "weightDecay", "betas", "eps", "gradClipNorm", "loss", "accumulation", "nanPatience"];
+/** Every key of a recipe, from the recipe itself: a key added to Recipe is compared here without anyone listing it. */
+const RECIPE_KEYS = Object.keys(recipeDefaults(null)) as (keyof Recipe)[];
 
 async function pageTrainer(settings: Partial<TrainSettings>): Promise<BrowserTrainer> {
   const openMoji = await handfulOfOpenMoji();
