@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPORT_SECTIONS } from "../../packages/vlm/src/report/index.js";
 import { loadCheckpoint } from "../../packages/vlm/src/model/index.js";
+import { PRESET_NAMES } from "../../packages/vlm/src/train/index.js";
 import { cliWorkspace, duet, IMAGES, type CliResult, TINY_MODEL_JSON } from "./cli-helpers.js";
 
 const work = cliWorkspace("cli-demo");
@@ -127,7 +128,7 @@ describe("duet train", () => {
     ["steps and epochs", ["train", "--out", "x", "--steps", "3", "--epochs", "1"], /--steps or --epochs/],
     ["a negative lr", ["train", "--out", "x", "--lr=-1"], /--lr must be a number >= 0/],
     ["a value that looks like a flag", ["train", "--out", "x", "--lr", "-1"], /ambiguous.*'--lr=-XYZ'/],
-    ["an unknown preset", ["train", "--out", "x", "--model", "huge"], /preset \(demo, reference\)/],
+    ["an unknown preset", ["train", "--out", "x", "--model", "huge"], new RegExp(`preset \\(${PRESET_NAMES.join(", ")}\\)`)],
     ["a missing model config", ["train", "--out", "x", "--model", "nowhere.json"], /no such file/],
     ["a missing manifest", ["train", "--out", "x", "--data", "nowhere.csv"], /nowhere\.csv/],
     ["a missing run to resume", ["train", "--out", "x", "--resume", "nowhere"], /--resume nowhere: no such folder/],
