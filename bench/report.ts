@@ -9,7 +9,7 @@ import { cpus, loadavg } from "node:os";
 
 export interface BenchRecord {
   /** "ceiling": the pure-JS ceiling (bench/ceiling.ts), impl "js-ceiling", measured first and last. */
-  bench: "matmul" | "softmax" | "ceiling";
+  bench: "matmul" | "softmax" | "ceiling" | "caption";
   shape: string;
   impl: string;
   threads: number;
