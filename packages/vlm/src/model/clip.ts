@@ -56,6 +56,17 @@ export interface ClipLogits {
   logitsPerText: A.Variable;
 }
 
+/**
+ * The contrastive logits of a CLIP or a CoCa, from features already normalised:
+ * logitsPerImage = scale · I @ Tᵀ (+ bias), in open_clip's order of operations ((scale · I) @ Tᵀ),
+ * and logitsPerText its transpose.
+ */
+export function contrastiveLogits(scale: A.Variable, bias: A.Variable | null, imageFeatures: A.Input, textFeatures: A.Input): ClipLogits {
+  let logitsPerImage = A.matmul(A.mul(scale, imageFeatures), A.transpose(textFeatures));
+  if (bias) logitsPerImage = A.add(logitsPerImage, bias);
+  return { logitsPerImage, logitsPerText: A.transpose(logitsPerImage) };
+}
+
 export class CLIP extends Module {
   readonly config: ModelConfig;
   readonly visual: ImageTower;
@@ -114,11 +125,7 @@ export class CLIP extends Module {
    * logitsPerImage = exp(logit_scale) · I @ Tᵀ (+ logit_bias), logitsPerText its transpose.
    */
   logits(imageFeatures: A.Input, textFeatures: A.Input): ClipLogits {
-    // (scale · I) @ Tᵀ, in open_clip's order of operations
-    let logitsPerImage = A.matmul(A.mul(this.logitScaleExp(), imageFeatures), A.transpose(textFeatures));
-    const bias = this.logitBias;
-    if (bias) logitsPerImage = A.add(logitsPerImage, bias);
-    return { logitsPerImage, logitsPerText: A.transpose(logitsPerImage) };
+    return contrastiveLogits(this.logitScaleExp(), this.logitBias, imageFeatures, textFeatures);
   }
 
   /** open_clip's `get_logits(image, text)`: encode both, normalised, then `logits`. */

@@ -23,7 +23,7 @@
 import * as A from "@duet/autograd";
 import { Module } from "@duet/nn";
 import { full, type Tensor } from "@duet/tensor";
-import { clampLogitScaleInPlace, type CLIP, type ClipLogits, type ClipOutput, type EncodeOptions } from "./clip.js";
+import { clampLogitScaleInPlace, contrastiveLogits, type CLIP, type ClipLogits, type ClipOutput, type EncodeOptions } from "./clip.js";
 import { assertModelConfig, type ModelConfig } from "./config.js";
 import { ModelError } from "./errors.js";
 import type { BuildOptions } from "./projection.js";
@@ -110,10 +110,7 @@ export class CoCa extends Module {
 
   /** As CLIP.logits: exp(logit_scale) · I @ Tᵀ (+ logit_bias) from normalised features, and its transpose. */
   logits(imageFeatures: A.Input, textFeatures: A.Input): ClipLogits {
-    let logitsPerImage = A.matmul(A.mul(this.logitScaleExp(), imageFeatures), A.transpose(textFeatures));
-    const bias = this.logitBias;
-    if (bias) logitsPerImage = A.add(logitsPerImage, bias);
-    return { logitsPerImage, logitsPerText: A.transpose(logitsPerImage) };
+    return contrastiveLogits(this.logitScaleExp(), this.logitBias, imageFeatures, textFeatures);
   }
 
   /** open_clip's `get_logits(image, text)`: encode both, normalised, then `logits`. */
