@@ -80,15 +80,20 @@ export class Interrupts {
 
   /** Listens for SIGINT and SIGTERM; returns the function that stops listening. */
   listen(): () => void {
-    const onInt = () => this.receive("SIGINT");
-    const onTerm = () => this.receive("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-    return () => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-    };
+    return listenForStops((signal) => this.receive(signal));
   }
+}
+
+/** Sends SIGINT and SIGTERM to `receive` instead of Node's default exit; returns the function that stops listening. */
+export function listenForStops(receive: (signal: StopSignal) => void): () => void {
+  const onInt = () => receive("SIGINT");
+  const onTerm = () => receive("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  return () => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  };
 }
 
 /** What Duet writes in a run folder: what --overwrite removes (and nothing else). */

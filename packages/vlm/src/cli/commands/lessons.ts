@@ -27,7 +27,7 @@ import { numberIn, parseOrHelp, positiveInt, stringFlag, UsageError, type Comman
 import type { Io } from "../io.js";
 import { claimOutDir } from "../out-dir.js";
 import { startProgress } from "../progress.js";
-import { exitCodeOf, SAME_INTERRUPT_MS, type StopSignal } from "../training.js";
+import { exitCodeOf, listenForStops, SAME_INTERRUPT_MS, type StopSignal } from "../training.js";
 
 const USAGE = `usage: duet lessons [NAME...] [--out DIR] [--seeds N] [--quick] [--minutes M] [--threads N] [--list] [--json]
 
@@ -80,14 +80,7 @@ class LessonInterrupts {
   }
 
   listen(): () => void {
-    const onInt = () => this.receive("SIGINT");
-    const onTerm = () => this.receive("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-    return () => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-    };
+    return listenForStops((signal) => this.receive(signal));
   }
 }
 
