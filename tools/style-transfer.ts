@@ -55,6 +55,35 @@ interface Run {
   zeroshot_top1: number;
 }
 const runs: Run[] = [];
+
+const stat = (xs: number[]) => {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean: Number(mean.toFixed(4)), sd: Number(sd.toFixed(4)) };
+};
+/** The table of the runs so far (written after every run, so a stopped sweep keeps what it finished). */
+function writeTable(): void {
+  const rows = EMOJI_STYLES.flatMap((heldOut) =>
+    EMOJI_STYLES.map((tested) => {
+      const trained = EMOJI_STYLES.filter((s) => s !== heldOut);
+      const these = runs.filter((r) => r.trained.join() === trained.join() && r.tested === tested);
+      return {
+        trained, tested, seeds: these.length, held_out_style: tested === heldOut,
+        "text_to_image_R@10": stat(these.map((r) => r["text_to_image_R@10"])),
+        "image_to_text_R@10": stat(these.map((r) => r["image_to_text_R@10"])),
+        zeroshot_top1: stat(these.map((r) => r.zeroshot_top1)),
+      };
+    }),
+  ).filter((row) => row.seeds > 0);
+  const table = {
+    source: "bench/results/style-transfer.json",
+    description: `The demo preset, ${steps} steps of batch ${preset.training.batchSize} on the train split of two styles (every drawing once an epoch, the preset's augmentation), seeds ${seeds.join(", ")}; tested on the test split of each style (${rows.filter((r) => r.held_out_style).length} rows where the style was held out). Made by tools/style-transfer.ts in ${((performance.now() - started) / 60000).toFixed(0)} min.`,
+    rows,
+    runs,
+  };
+  writeFileAtomic(out, `${JSON.stringify(table, null, 2)}\n`);
+}
+
 const started = performance.now();
 for (const heldOut of EMOJI_STYLES) {
   const trained = EMOJI_STYLES.filter((s) => s !== heldOut);
@@ -76,34 +105,11 @@ for (const heldOut of EMOJI_STYLES) {
       }
       const last = runs.filter((r) => r.seed === seed && r.trained.join() === trained.join());
       process.stderr.write(`trained on ${trained.join(" + ")}, seed ${seed}, ${steps} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${last.map((r) => `${r.tested} t2i R@10 ${(100 * r["text_to_image_R@10"]).toFixed(1)}%`).join(", ")}\n`);
+      writeTable();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
 }
-
-const stat = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean: Number(mean.toFixed(4)), sd: Number(sd.toFixed(4)) };
-};
-const rows = EMOJI_STYLES.flatMap((heldOut) =>
-  EMOJI_STYLES.map((tested) => {
-    const trained = EMOJI_STYLES.filter((s) => s !== heldOut);
-    const these = runs.filter((r) => r.trained.join() === trained.join() && r.tested === tested);
-    return {
-      trained, tested, seeds: these.length, held_out_style: tested === heldOut,
-      "text_to_image_R@10": stat(these.map((r) => r["text_to_image_R@10"])),
-      "image_to_text_R@10": stat(these.map((r) => r["image_to_text_R@10"])),
-      zeroshot_top1: stat(these.map((r) => r.zeroshot_top1)),
-    };
-  }),
-);
-const table = {
-  source: "bench/results/style-transfer.json",
-  description: `The demo preset, ${steps} steps of batch ${preset.training.batchSize} on the train split of two styles (every drawing once an epoch, the preset's augmentation), seeds ${seeds.join(", ")}; tested on the test split of each style (${rows.filter((r) => r.held_out_style).length} rows where the style was held out). Made by tools/style-transfer.ts in ${((performance.now() - started) / 60000).toFixed(0)} min.`,
-  rows,
-  runs,
-};
-writeFileAtomic(out, `${JSON.stringify(table, null, 2)}\n`);
+writeTable();
 process.stderr.write(`wrote ${out}\n`);
