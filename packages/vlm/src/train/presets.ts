@@ -103,6 +103,12 @@ export interface TrainPreset {
  * sampling (every base emoji its share) and a wider augmentation bundle both lost retrieval
  * (issue #12's notes). What limits the demo is compute: 450 steps of 128 pairs are ~1.4
  * passes over the three styles' training drawings.
+ *
+ * A style never seen, at the same 450 steps (trained on the other two; `npx tsx
+ * tools/style-transfer.ts --steps 450 --threads 1`, bench/results/style-transfer.json, the
+ * report's transfer table), test R@10 t2i / i2t, seeds 0-2: OpenMoji 8.2 ± 1.2 / 6.3 ± 0.4 %
+ * (41.4 / 41.8 % when trained on it beside Fluent), Noto 21.6 ± 1.6 / 22.4 ± 0.2 %, Fluent
+ * 28.9 ± 1.4 / 25.4 ± 2.3 %; at 200 steps they were 7.5 / 7.1, 14.7 / 17.7 and 19.1 / 18.9 %.
  */
 const DEMO: TrainPreset = {
   name: "demo",
