@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { REPORT_SECTIONS } from "../../packages/vlm/src/report/index.js";
+import { CAPTIONING_SECTION, REPORT_SECTIONS } from "../../packages/vlm/src/report/index.js";
 import { loadCheckpoint } from "../../packages/vlm/src/model/index.js";
 import { PRESET_NAMES } from "../../packages/vlm/src/train/index.js";
 import { cliWorkspace, duet, IMAGES, type CliResult, TINY_MODEL_JSON } from "./cli-helpers.js";
@@ -44,6 +44,7 @@ describe("duet demo (smoke run)", () => {
     expect(m["train"]).toMatchObject({ steps: 4, stopped_by: "steps", batch_size: 32 });
     expect(m["config"]!["model"]).toHaveProperty("vision_cfg");
     expect(m["reference"]).toMatchObject({ path: reference, metrics: { zeroshot_top1: 0.4321, "text_to_image_R@5": 0.3456 } });
+    expect(m).not.toHaveProperty("captioning"); // a CLIP has no decoder (duet demo --model coca: demo-coca.test.ts)
   });
 
   it("writes split.json: disjoint train/val/test hexcodes covering the emojis used", () => {
@@ -66,6 +67,7 @@ describe("duet demo (smoke run)", () => {
     expect(html).toContain("CC BY-SA 4.0");
     expect(html).toContain("43.2%"); // the PyTorch reference beside Duet
     expect(html).toContain("open_clip, PyTorch, 2 threads");
+    expect(html).not.toContain(`<section id="${CAPTIONING_SECTION}">`);
   });
 
   it("writes a checkpoint that loadCheckpoint loads and the other commands use (its own BPE tokenizer)", async () => {

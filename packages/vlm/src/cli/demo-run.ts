@@ -4,10 +4,12 @@
  *
  *   1. prepare   OpenMoji 17 rasterised at the model's resolution (cached after the first run);
  *                the split by base emoji -> DIR/split.json
- *   2. train     the "demo" preset (trainClip), evaluating on the val split as it goes;
+ *   2. train     the "demo" preset (trainClip), or with --model coca the "coca" preset (the
+ *                same towers with a text decoder), evaluating on the val split as it goes;
  *                DIR/checkpoint/, DIR/train_log.jsonl, DIR/eval_log.jsonl
  *   3. evaluate  the saved checkpoint, loaded back as any user would load it, on the TEST split:
- *                zero-shot over OpenMoji's subgroups, retrieval against the annotations
+ *                zero-shot over OpenMoji's subgroups, retrieval against the annotations;
+ *                a CoCa also captions OpenMoji's test emojis (demo-captioning.ts)
  *   4. report    DIR/metrics.json and DIR/report.html (self-contained)
  */
 
@@ -23,14 +25,22 @@ import { readReferenceRun } from "../report/reference.js";
 import { renderReport, type HeadlineMetrics } from "../report/report.js";
 import { readRunFolder } from "../report/run-folder.js";
 import { getPreset } from "../train/index.js";
+import { evaluateDemoCaptioning, type DemoCaptioning } from "./demo-captioning.js";
 import { buildExamples } from "./demo-examples.js";
 import { chanceRecall, checkedEncoder, evaluateHeldOut, openMojiEvalSet, retrievalSummary, zeroShotSummary } from "../eval/index.js";
 import type { Io } from "./io.js";
 import { formatSeconds, progressFor, startProgress } from "./progress.js";
 import { claimRunDir, describeInterrupt, exitCodeOf, trainWithProgress } from "./training.js";
 
+/** What `duet demo --model` trains: a CLIP (the "demo" preset) or a CoCa (the "coca" preset). */
+export type DemoModel = "clip" | "coca";
+export const DEMO_MODELS: readonly DemoModel[] = ["clip", "coca"];
+const PRESET_OF = { clip: "demo", coca: "coca" } as const;
+
 export interface DemoOptions {
   outDir: string;
+  /** Default "clip". */
+  model?: DemoModel;
   /** Replace a run already in outDir (training.ts claimRunDir). */
   overwrite?: boolean;
   /** Training time budget in minutes: without `steps`, training runs as many steps as fit in it. */
@@ -69,6 +79,20 @@ export const DEFAULT_TRANSFER = "bench/results/style-transfer.json";
  */
 export const EVALUATION_RESERVE_S = 15;
 
+/**
+ * Seconds more a CoCa keeps (CAPTIONING_RESERVE_S on top of EVALUATION_RESERVE_S): it also
+ * captions OpenMoji's test split (546 emojis, greedy) and embeds its train split (3,564) for
+ * the retrieval baseline before scoring three caption sets against ~100 references an emoji:
+ * 16.6 s here on 2 shared cores (load 2) for a barely trained CoCa that never stops early
+ * (every caption 14 tokens long, the most it reads).
+ */
+export const CAPTIONING_RESERVE_S = 20;
+
+/** The seconds of the budget that training leaves for evaluating and reporting. */
+export function evaluationReserveSeconds(model: DemoModel): number {
+  return EVALUATION_RESERVE_S + (model === "coca" ? CAPTIONING_RESERVE_S : 0);
+}
+
 /** The committed leave-one-style-out table, if the file is there and reads as one. */
 function readTransferTable(path: string): TransferTable | undefined {
   if (!existsSync(path)) return undefined;
@@ -87,7 +111,8 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   const wall: Record<string, number> = {};
   const phase = (name: string, since: number) => (wall[name] = (performance.now() - since) / 1000);
   const say = (line: string) => io.err(line);
-  const preset = getPreset("demo");
+  const model = options.model ?? "clip";
+  const preset = getPreset(PRESET_OF[model]);
   const resolution = (preset.model.vision_cfg as { image_size: number }).image_size;
   const loadAtStart = loadavg()[0]!;
 
@@ -112,7 +137,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   const trained = await trainWithProgress(
     {
       outDir: options.outDir,
-      model: "demo",
+      model: preset.name,
       data: { kind: "emoji", dataset: collection, split: "train" },
       seed: options.seed,
       // without --steps: the preset's length to start, then as many steps as the budget holds
@@ -120,7 +145,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
       ...(warmup === undefined ? {} : { warmup }),
       batchSize,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
-      timeBudgetMinutes: Math.max(options.minutes / 2, options.minutes - EVALUATION_RESERVE_S / 60),
+      timeBudgetMinutes: Math.max(options.minutes / 2, options.minutes - evaluationReserveSeconds(model) / 60),
       // the steps are fitted to the budget on this machine (timed after a few steps, refitted
       // at 30% and 60%), so the cosine schedule ends on time; a smoke run's --steps is kept as given
       fitStepsToBudget: options.steps === undefined,
@@ -159,6 +184,14 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   const transfer = readTransferTable(resolve(repoRoot(), transferPath));
   phase("evaluate", t);
 
+  // 3b. a CoCa writes captions: the test emojis', scored beside the two baselines
+  let captioning: DemoCaptioning | undefined;
+  if (model === "coca") {
+    t = performance.now();
+    captioning = await evaluateDemoCaptioning(checkpoint, openMoji, { onProgress: progressFor(io) });
+    phase("caption", t);
+  }
+
   // 4. report
   t = performance.now();
   const z = zeroShotSummary(evaluation.record);
@@ -194,9 +227,10 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
     split_sizes: split,
     styles: Object.fromEntries(styleMetrics.map(({ style, ...m }) => [style, m])),
     captions: { mean_distinct_per_training_emoji: Number(meanDistinct.toFixed(1)) },
+    ...(captioning === undefined ? {} : { captioning: captioning.metrics }),
     transfer: transfer === undefined ? null : { source: transferPath, rows: transfer.rows },
     train: {
-      preset: "demo", steps: result.steps, planned_steps: result.run.steps, stopped_by: result.stoppedBy, epochs: stepLog.at(-1)?.epoch ?? 0,
+      preset: preset.name, steps: result.steps, planned_steps: result.run.steps, stopped_by: result.stoppedBy, epochs: stepLog.at(-1)?.epoch ?? 0,
       batch_size: result.run.batchSize, final_loss: result.finalLoss, samples_per_s: result.samplesPerSecond, seed: result.run.seed, threads: result.run.threads,
       last_val: result.lastEval,
     },
@@ -208,7 +242,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   // the report of any run folder (report/run-folder.ts, as duet report reads it), plus the test split
   const html = renderReport({
     ...readRunFolder(options.outDir),
-    title: `Duet demo: a CLIP-style model trained on ${collection.styles.length === 1 ? `${collection.styles[0]} emojis` : `emojis in ${collection.styles.length} drawing styles`}`,
+    title: `Duet demo: a ${model === "coca" ? "CoCa (CLIP with a caption decoder)" : "CLIP-style model"} trained on ${collection.styles.length === 1 ? `${collection.styles[0]} emojis` : `emojis in ${collection.styles.length} drawing styles`}`,
     generatedAt: new Date().toISOString(),
     generator: "duet demo",
     dataset: `OpenMoji ${openMojiVersion()}'s emojis drawn in ${collection.styles.join(", ")}`,
@@ -219,6 +253,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
       split, metrics: headline, reference, referencePath: options.referencePath, zeroShotTemplates: ZERO_SHOT_TEMPLATES, ...examples,
       styles: styleMetrics, captions: { meanDistinct }, transfer: { table: transfer, path: transferPath },
       run: { data: result.run.data, steps: result.steps, batchSize: result.run.batchSize, seed: result.run.seed },
+      ...(captioning === undefined ? {} : { captioning: captioning.report }),
     },
     attributionHtml: `Emojis: ${stylesAttributionHtml(collection.styles)}. Captions use Unicode CLDR keywords from emojibase-data (MIT).`,
   });
@@ -232,11 +267,15 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
     const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
     const recall = (way: "text_to_image" | "image_to_text") => [1, 5, 10].map((k) => pct(r[`${way}_R@${k}` as "text_to_image_R@1"])).join(" / ");
     const chance = [1, 5, 10].map((k) => pct(chanceRecall(n, k))).join(" / ");
-    io.out(`Duet demo: trained the demo model (${(checkpoint.model.numParameters() / 1e6).toFixed(2)}M parameters) on ${split.train} training emojis in ${collection.styles.length === 1 ? `the ${collection.styles[0]} style` : `${collection.styles.length} drawing styles (${collection.styles.join(", ")})`}, ${result.steps} steps in ${formatSeconds(wall["train"]!)}${result.stoppedBy === "steps" ? "" : ` (stopped by the ${result.stoppedBy === "time" ? `${options.minutes}-minute budget` : "interrupt"})`}`);
+    io.out(`Duet demo: trained the ${preset.name} model (${(checkpoint.model.numParameters() / 1e6).toFixed(2)}M parameters) on ${split.train} training emojis in ${collection.styles.length === 1 ? `the ${collection.styles[0]} style` : `${collection.styles.length} drawing styles (${collection.styles.join(", ")})`}, ${result.steps} steps in ${formatSeconds(wall["train"]!)}${result.stoppedBy === "steps" ? "" : ` (stopped by the ${result.stoppedBy === "time" ? `${options.minutes}-minute budget` : "interrupt"})`}`);
     io.out(`test split (${z.n} emojis never seen in training):`);
     io.out(`  zero-shot over ${z.classes} subgroups  top-1 ${pct(z.top1)} (chance ${pct(z.chance_top1)}), top-5 ${pct(z.top5)} (chance ${pct(z.chance_top5)})`);
     io.out(`  text→image R@1/5/10  ${recall("text_to_image")}  (chance ${chance})`);
     io.out(`  image→text R@1/5/10  ${recall("image_to_text")}  (chance ${chance})`);
+    if (captioning !== undefined) {
+      const c = captioning.metrics;
+      io.out(`  captions (greedy)    CIDEr-D ${c.model.ciderD.toFixed(3)}, BLEU-4 ${c.model.bleu4.toFixed(3)}; baselines: retrieval ${c.baselines.retrieval.ciderD.toFixed(3)} / ${c.baselines.retrieval.bleu4.toFixed(3)}, most frequent ${c.baselines.most_frequent.ciderD.toFixed(3)} / ${c.baselines.most_frequent.bleu4.toFixed(3)}`);
+    }
     io.out(`wrote ${join(options.outDir, "report.html")}, metrics.json, split.json and checkpoint/ in ${formatSeconds(wall["total"]!)}`);
   }
   return 0;

@@ -11,7 +11,7 @@
  */
 
 import { basename } from "node:path";
-import { EMOJI_STYLES, OpenMojiCaptioner, openMojiItems, readCaptions, type CaptionManifestOptions, type EmojiStyle, type SplitName } from "../data/index.js";
+import { EMOJI_STYLES, OpenMojiCaptioner, openMojiItems, readCaptions, type CaptionManifestOptions, type EmojiStyle, type OpenMoji, type SplitName } from "../data/index.js";
 import { readImage, type RgbImage } from "../image/index.js";
 import type { ProgressFactory } from "./embed.js";
 import { openMojiEvalSet, type OpenMojiEvalSet } from "./openmoji.js";
@@ -60,11 +60,14 @@ export function manifestCaptionSet(manifest: string, options: CaptionManifestOpt
   };
 }
 
-/** A split of the emojis in the given drawing styles (style after style), rasterised at `resolution` (cached). */
-export async function emojiCaptionSet(resolution: number, styles: readonly EmojiStyle[], split: SplitName | "all", options: { onProgress?: ProgressFactory; limit?: number } = {}): Promise<CaptionSet> {
+/**
+ * A split of the emojis in the given drawing styles (style after style), rasterised at `resolution` (cached).
+ * `openMoji`: drawings already loaded (`duet demo`'s, a subset with its own split), used for their style.
+ */
+export async function emojiCaptionSet(resolution: number, styles: readonly EmojiStyle[], split: SplitName | "all", options: { onProgress?: ProgressFactory; limit?: number; openMoji?: OpenMoji } = {}): Promise<CaptionSet> {
   const captioner = new OpenMojiCaptioner(openMojiItems());
   const parts: OpenMojiEvalSet[] = [];
-  for (const style of styles) parts.push(await openMojiEvalSet(resolution, split, { style, onProgress: options.onProgress, limit: options.limit }));
+  for (const style of styles) parts.push(await openMojiEvalSet(resolution, split, { style, onProgress: options.onProgress, limit: options.limit, openMoji: options.openMoji }));
   const at = (i: number) => {
     for (const part of parts) {
       if (i < part.images) return { part, k: i };

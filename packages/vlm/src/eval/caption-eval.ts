@@ -39,6 +39,8 @@ export interface CaptionRunOptions {
   /** Images decoded together (default 32). */
   batchSize?: number;
   onProgress?: ProgressFactory;
+  /** evaluateCaptions: the images (indices into the scored set) whose captions `examples` holds (default the first 5). */
+  examples?: readonly number[];
 }
 
 /** The checkpoint's model as a CoCa, or an error saying captioning needs one. */
@@ -87,7 +89,7 @@ export interface CaptionEvaluation {
   train_data: string;
   model: CaptionMetrics;
   baselines: CaptionBaselines;
-  /** The first few images: the generated caption, the retrieval baseline's, and the first reference. */
+  /** The first few images (or options.examples): the generated caption, the retrieval baseline's, and the first reference. */
   examples: { image: string; generated: string; retrieved: string; reference: string }[];
 }
 
@@ -135,6 +137,6 @@ export async function evaluateCaptions(checkpoint: LoadedCheckpoint, test: Capti
       retrieval: { ...captionMetrics(retrieved, references), train_images: train.count },
       most_frequent: { ...captionMetrics(references.map(() => frequent.caption), references), ...frequent },
     },
-    examples: generated.slice(0, 5).map((g, i) => ({ image: g.image, generated: g.text, retrieved: retrieved[i]!, reference: references[i]![0]! })),
+    examples: (options.examples ?? generated.slice(0, 5).map((_, i) => i)).map((i) => ({ image: generated[i]!.image, generated: generated[i]!.text, retrieved: retrieved[i]!, reference: references[i]![0]! })),
   };
 }

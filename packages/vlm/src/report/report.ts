@@ -7,6 +7,7 @@
  *   contents     links to the sections below
  *   summary      what was trained on what, in how long, and the headline numbers
  *   metrics      (demo) test-split zero-shot and retrieval, beside chance and the PyTorch reference
+ *   captioning   (demo --model coca) the decoder's captions of test emojis, scored beside two baselines
  *   reference    (demo) where the reference numbers came from, or "not run"
  *   curves       training loss and its centred moving average
  *   accuracy     validation during training: the loss, retrieval, zero-shot, a table
@@ -21,6 +22,7 @@
 import { escapeHtml, formatNumber, formatPercent } from "./html.js";
 import { movingAverage } from "./line-chart.js";
 import { scheduleSection, trainingLossSection, validationSection, type EvalPoint, type StepPoint } from "./run-charts.js";
+import { captionSection } from "./caption-section.js";
 import { stylesSection, transferSection } from "./styles-section.js";
 import { metricsTable, referenceSection, retrievalSection, seconds, similaritySection, zeroShotSection, type TestReport } from "./test-sections.js";
 
@@ -28,6 +30,8 @@ export type { EvalPoint, StepPoint } from "./run-charts.js";
 export type { HeadlineMetrics, RetrievalExample, TestReport, ZeroShotExample } from "./test-sections.js";
 
 export const REPORT_SECTIONS = ["contents", "summary", "metrics", "styles", "transfer", "reference", "curves", "accuracy", "schedule", "similarity", "zero-shot", "retrieval", "config", "credits"] as const;
+/** The section a CoCa's demo report adds (after "metrics"); a CLIP has no decoder to caption with. */
+export const CAPTIONING_SECTION = "captioning";
 /** The sections of every run's report (the rest are the demo's test split, and credits where the data has an attribution). */
 export const RUN_SECTIONS = ["contents", "summary", "curves", "accuracy", "schedule", "config"] as const;
 
@@ -104,7 +108,7 @@ function summary(data: ReportData): string {
     const z = test.metrics.zeroshot;
     const r = test.metrics.retrieval;
     return `<p>${escapeHtml(data.dataset)}: ${test.split.train} training, ${test.split.val} validation and ${test.split.test} test emojis, split by base emoji. Trained for ${done} steps in ${seconds(data.wallTime["train"])}; ${seconds(data.wallTime["total"])} in all.</p>
-<div class="cards">${card(formatPercent(z.top1), `zero-shot top-1 over ${z.classes} classes (chance ${formatPercent(z.chance_top1)})`)}${card(formatPercent(z.top5), `zero-shot top-5 (chance ${formatPercent(z.chance_top5)})`)}${card(formatPercent(r["text_to_image_R@5"]), `text→image R@5 among ${r.n_images} (chance ${formatPercent(r["chance_R@5"])})`)}${card(formatPercent(r["image_to_text_R@5"]), `image→text R@5 (chance ${formatPercent(r["chance_R@5"])})`)}${card(seconds(data.wallTime["total"]), "wall time, all phases")}</div>`;
+<div class="cards">${card(formatPercent(z.top1), `zero-shot top-1 over ${z.classes} classes (chance ${formatPercent(z.chance_top1)})`)}${card(formatPercent(z.top5), `zero-shot top-5 (chance ${formatPercent(z.chance_top5)})`)}${card(formatPercent(r["text_to_image_R@5"]), `text→image R@5 among ${r.n_images} (chance ${formatPercent(r["chance_R@5"])})`)}${card(formatPercent(r["image_to_text_R@5"]), `image→text R@5 (chance ${formatPercent(r["chance_R@5"])})`)}${test.captioning === undefined ? "" : card(test.captioning.model.ciderD.toFixed(3), `CIDEr-D of the captions (baselines ${test.captioning.retrieval.ciderD.toFixed(3)} retrieval, ${test.captioning.mostFrequent.ciderD.toFixed(3)} most frequent)`)}${card(seconds(data.wallTime["total"]), "wall time, all phases")}</div>`;
   }
   const planned = data.trainConfig["steps"];
   const model = data.trainConfig["model"];
@@ -142,6 +146,7 @@ export function renderReport(data: ReportData): string {
   const sections: [string, string, string][] = [["summary", "Summary", summary(data)]];
   if (test !== undefined) {
     sections.push(["metrics", "Test-split metrics", metricsTable(test, data.wallTime["total"])]);
+    if (test.captioning !== undefined) sections.push([CAPTIONING_SECTION, "Captioning held-out emojis", captionSection(test.captioning)]);
     if (test.styles !== undefined) sections.push(["styles", "Every drawing style", stylesSection(test.styles, test.captions)]);
     if (test.transfer !== undefined) sections.push(["transfer", "Transfer to an unseen drawing style", transferSection(test.transfer.table, test.transfer.path)]);
     sections.push(["reference", "PyTorch reference", referenceSection(test)]);

@@ -5,6 +5,7 @@
  * text→image searches.
  */
 
+import type { CaptionReport } from "./caption-section.js";
 import { similarityHeatmap } from "./heatmap.js";
 import { escapeHtml, formatPercent } from "./html.js";
 import { REFERENCE_METRICS, type ReferenceMetric, type ReferenceRun } from "./reference.js";
@@ -50,6 +51,8 @@ export interface TestReport {
   run?: { data: string; steps: number; batchSize: number; seed: number };
   /** The leave-one-style-out table of a committed run, and where it was looked for. */
   transfer?: { table: TransferTable | undefined; path: string };
+  /** A CoCa's captions of the test split, beside the two baselines (caption-section.ts). */
+  captioning?: CaptionReport;
 }
 
 export function seconds(s: number | undefined): string {

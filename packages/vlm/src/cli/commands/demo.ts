@@ -1,10 +1,10 @@
 /** `duet demo`: the main job (demo-run.ts); `--engine` runs the quick tour of the tensor engine instead. */
 
-import { numberIn, nonNegativeInt, parseOrHelp, positiveInt, stringFlag, type Command } from "../args.js";
-import { DEFAULT_REFERENCE, runDemo } from "../demo-run.js";
+import { numberIn, nonNegativeInt, parseOrHelp, positiveInt, stringFlag, UsageError, type Command } from "../args.js";
+import { DEFAULT_REFERENCE, DEMO_MODELS, evaluationReserveSeconds, runDemo, type DemoModel } from "../demo-run.js";
 import { runEngineDemo } from "./demo-engine.js";
 
-const USAGE = `usage: duet demo [--out DIR] [--overwrite] [--minutes N] [--steps N] [--json]
+const USAGE = `usage: duet demo [--model clip|coca] [--out DIR] [--overwrite] [--minutes N] [--steps N] [--json]
 
 The main job: prepares the emojis in three drawing styles — OpenMoji, Noto Emoji, Fluent
 Emoji Flat (rasterised and cached on the first run) — trains the default CLIP-style model on
@@ -18,12 +18,20 @@ retrieval) and writes
   DIR/split.json      the train/val/test emojis
   DIR/checkpoint/     the model (usable by duet embed, classify, eval, index, search)
 
+With --model coca it trains a CoCa instead (the coca preset: the same towers with a text
+decoder, trained to match and to caption) in the same budget, and also captions OpenMoji's
+test emojis: metrics.json gets a "captioning" block (BLEU-1…4, ROUGE-L, CIDEr-D beside the
+retrieval and most-frequent-caption baselines, as duet eval caption) and the report a
+captioning section; duet caption uses its checkpoint.
+
+  --model M           clip (default) or coca
   --out DIR           where to write (default runs/demo): a new or empty folder, or a run
                       folder of Duet's with --overwrite (a folder of other files is refused)
   --overwrite         replace the run in --out (its checkpoint, logs, report and metrics only)
   --minutes N         the demo's time budget in minutes (default 5): training gets all but
-                      15 s of it (kept for evaluating and writing the report); the run's
-                      length and its cosine schedule are fitted to it
+                      ${evaluationReserveSeconds("clip")} s of it (${evaluationReserveSeconds("coca")} s for coca, which also captions) for evaluating
+                      and writing the report; the run's length and its cosine schedule
+                      are fitted to it
   --steps N           train this many steps instead of the preset's (quick and CI smoke runs)
   --seed N            seed (default 0)
   --threads N         threads (default: all cores)
@@ -43,6 +51,7 @@ export const demoCommand: Command = {
   async run(args, io) {
     const parsed = parseOrHelp("demo", USAGE, args, io, {
       out: { type: "string" },
+      model: { type: "string" },
       overwrite: { type: "boolean" },
       minutes: { type: "string" },
       steps: { type: "string" },
@@ -59,6 +68,9 @@ export const demoCommand: Command = {
     const { values } = parsed;
     const json = Boolean(values["json"]);
     const outDir = stringFlag(values, "out") ?? (values["engine"] ? "runs/engine" : "runs/demo");
+    const model = stringFlag(values, "model") ?? "clip";
+    if (!(DEMO_MODELS as readonly string[]).includes(model)) throw new UsageError(`duet demo: --model must be ${DEMO_MODELS.join(" or ")}, got "${model}"`);
+    if (values["engine"] && values["model"] !== undefined) throw new UsageError("duet demo: --model does not apply to --engine (the engine tour trains no model)");
     if (values["engine"]) {
       await runEngineDemo({ outDir, json }, io);
       return 0;
@@ -66,6 +78,7 @@ export const demoCommand: Command = {
     return runDemo(
       {
         outDir,
+        model: model as DemoModel,
         overwrite: values["overwrite"] === true,
         minutes: numberIn("demo", "minutes", values["minutes"], Number.MIN_VALUE) ?? 5,
         steps: positiveInt("demo", "steps", values["steps"]),
