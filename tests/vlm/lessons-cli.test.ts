@@ -92,7 +92,6 @@ describe("duet lessons, bad input", () => {
     const out = tempDir("lessons-bad");
     const cases: [string[], RegExp][] = [
       [["nope"], /^duet lessons: no lesson "nope"; the lessons are batch-size, projection-dim, /],
-      [["filtering"], /^duet lessons: filtering is not built yet \(it needs a caption-noise injector/],
       [["batch-size", "--minutes", "0.5", "--out", out], /^duet lessons: --minutes 0.5 cannot hold batch-size: .*give --minutes \d+ or more, or --quick$/],
       [["--seeds", "0"], /^duet lessons: --seeds must be a positive integer, got "0"$/],
       [["--minutes", "soon"], /^duet lessons: --minutes must be a number/],
@@ -110,6 +109,6 @@ describe("duet lessons, bad input", () => {
     const result = await duet("lessons", "--list", "--json");
     expect(result.code).toBe(0);
     const { lessons } = result.json<{ lessons: { name: string; built: boolean; claim: string }[] }>();
-    expect(lessons.map((l) => `${l.name}${l.built ? "" : "?"}`)).toEqual(["batch-size", "projection-dim", "temperature", "hard-negatives?", "filtering?", "augmentation", "loss", "towers"]);
+    expect(lessons.map((l) => `${l.name}${l.built ? "" : "?"}`)).toEqual(["batch-size", "projection-dim", "temperature", "hard-negatives?", "filtering", "augmentation", "loss", "towers"]);
   });
 });

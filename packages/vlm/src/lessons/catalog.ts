@@ -7,6 +7,7 @@
 
 import { augmentationLesson } from "./augmentation.js";
 import { batchSizeLesson } from "./batch-size.js";
+import { filteringLesson } from "./filtering.js";
 import { lossLesson } from "./loss.js";
 import { projectionDimLesson } from "./projection-dim.js";
 import { temperatureLesson } from "./temperature.js";
@@ -39,12 +40,7 @@ export const LESSONS: readonly Lesson[] = [
     "training with and without swapped-caption hard negatives, scored on an attribute-binding benchmark built from the emojis (skin tones in order, facing left or right, swapped genders)",
     "it needs the binding benchmark and `duet train --hard-negatives`",
   ),
-  notBuilt(
-    "filtering",
-    "Alt-text is noisy, and filtering it (short captions, duplicates, other languages) is a major part of the pipeline.",
-    "realistic caption noise injected into the training data (boilerplate, too short, other languages, mismatched), trained with and without the caption filter, against the clean data",
-    "it needs a caption-noise injector for the emoji data",
-  ),
+  filteringLesson,
   augmentationLesson,
   lossLesson,
   towersLesson,

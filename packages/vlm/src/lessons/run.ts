@@ -9,6 +9,9 @@
  *            zero-shot top-1 over OpenMoji's 119 subgroups, with chance levels
  *   diverged a run that gives up on NaN losses (TrainAbortedError) is a result, not a crash:
  *            its metrics are null and the lesson's verdict counts it
+ *   captions a config with `data.captions` trains on a noisy and/or filtered view of the
+ *            emojis (data/openmoji/caption-view.ts), its noise drawn from the run's seed;
+ *            its counts go into the outcome. The held-out sets stay clean.
  *
  * The emojis are loaded once per resolution and limit, and shared by every run.
  */
@@ -16,6 +19,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { captionView } from "../data/openmoji/caption-view.js";
 import { EmojiCollection, loadEmojiCollection } from "../data/openmoji/collection.js";
 import { EMOJI_STYLES } from "../data/openmoji/styles.js";
 import { evaluateHeldOut } from "../eval/held-out.js";
@@ -63,7 +67,10 @@ export function emojiRunner(): ExecuteRun {
   return async (config, context) => {
     const resolution = (config.model["vision_cfg"] as { image_size: number }).image_size;
     const all = await load(resolution, config.data.limit, context.cacheDir);
-    const trainOn = new EmojiCollection(config.data.styles.map((style) => all.part(style)!));
+    const styles = new EmojiCollection(config.data.styles.map((style) => all.part(style)!));
+    const view = config.data.captions === undefined ? null : captionView(styles, config.data.split, config.data.captions, config.seed);
+    const trainOn = view?.collection ?? styles;
+    const withCaptions = (o: RunOutcome): RunOutcome => (view === null ? o : { ...o, captions: view.stats });
     const t = config.training;
     const dir = mkdtempSync(join(tmpdir(), "duet-lesson-"));
     const started = performance.now();
@@ -94,7 +101,7 @@ export function emojiRunner(): ExecuteRun {
       } catch (error) {
         if (!(error instanceof TrainAbortedError)) throw error;
         context.log?.(`warning: ${config.lesson} ${config.point} seed ${config.seed} diverged: ${error.message}`);
-        return outcome(error.step, "diverged", losses, scales, skipped + 1, {}, null, started);
+        return withCaptions(outcome(error.step, "diverged", losses, scales, skipped + 1, {}, null, started));
       }
       if (result.stoppedBy === "signal") return "stopped";
       const encoder = modelEncoder(result.model, result.tokenizer);
@@ -105,7 +112,7 @@ export function emojiRunner(): ExecuteRun {
         if (set === undefined) evalSets.set(key, (set = openMojiEvalSet(resolution, spec.split, { style: spec.style, openMoji: all.part(spec.style)!, cacheDir: context.cacheDir })));
         evals[evalName(spec)] = (await evaluateHeldOut(encoder, await set)).record;
       }
-      return outcome(result.steps, "steps", losses, scales, skipped, evals, result.model.numParameters(), started);
+      return withCaptions(outcome(result.steps, "steps", losses, scales, skipped, evals, result.model.numParameters(), started));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

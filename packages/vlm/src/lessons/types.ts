@@ -6,6 +6,7 @@
  * for the cache), its metrics and its curves.
  */
 
+import type { CaptionDataSpec, CaptionViewStats } from "../data/openmoji/caption-view.js";
 import type { EmojiStyle } from "../data/openmoji/styles.js";
 import type { LossKind } from "../loss/model-loss.js";
 import type { ModelConfigJson } from "../model/config.js";
@@ -43,7 +44,8 @@ export interface EvalSpec {
 export interface RunSpec {
   model: ModelConfigJson;
   training: LessonTraining;
-  data: { styles: EmojiStyle[]; split: "train"; limit: number | null };
+  /** `captions`: noisy and/or filtered training captions (data/openmoji/caption-view.ts); absent: the clean ones. */
+  data: { styles: EmojiStyle[]; split: "train"; limit: number | null; captions?: CaptionDataSpec };
   eval: EvalSpec[];
 }
 
@@ -121,6 +123,8 @@ export interface RunOutcome {
   parameters: number | null;
   /** Held-out records by set name ("openmoji:test"): retrieval and zero-shot (eval/held-out.ts). */
   evals: Record<string, Record<string, number | string | undefined>>;
+  /** The counts of the caption view, when the config asked for one. */
+  captions?: CaptionViewStats;
   curves: RunCurves;
   seconds: number;
 }
