@@ -18,10 +18,14 @@ import { sigLipLoss } from "./siglip-loss.js";
 
 export type LossKind = "clip" | "siglip";
 
-/** The `kind` loss of image features (N, D) against text features (N, D), row i matching row i. */
-export function lossOnFeatures(model: CLIP, imageFeatures: A.Input, textFeatures: A.Input, kind: LossKind): A.Variable {
+/**
+ * The `kind` loss of image features (N, D) against text features (N, D), row i matching row i;
+ * `hardNegatives` (N·K, D): extra texts no image matches (clip-loss.ts, siglip-loss.ts).
+ */
+export function lossOnFeatures(model: CLIP, imageFeatures: A.Input, textFeatures: A.Input, kind: LossKind, hardNegatives?: A.Input): A.Variable {
   const logitScale = model.logitScaleExp();
   if (isCoCa(model)) {
+    if (hardNegatives !== undefined) throw new ModelError("lossOnFeatures", "hard negatives are for a CLIP: a CoCa's loss (open_clip's CoCaLoss) takes none");
     if (kind === "siglip") throw new ModelError("lossOnFeatures", `loss "siglip" is not a CoCa's: CoCa trains with InfoNCE plus the captioning loss (open_clip's CoCaLoss); use loss "clip"`);
     return contrastiveLoss(imageFeatures, textFeatures, logitScale);
   }
@@ -30,7 +34,7 @@ export function lossOnFeatures(model: CLIP, imageFeatures: A.Input, textFeatures
     if (logitBias === null) {
       throw new ModelError("lossOnFeatures", `loss "siglip" needs a model with a logit_bias: set init_logit_bias (SigLIP: -10) and init_logit_scale (ln 10) in its config`);
     }
-    return sigLipLoss(imageFeatures, textFeatures, logitScale, logitBias);
+    return sigLipLoss(imageFeatures, textFeatures, logitScale, logitBias, { hardNegatives });
   }
-  return contrastiveLoss(imageFeatures, textFeatures, logitScale, logitBias === null ? {} : { logitBias });
+  return contrastiveLoss(imageFeatures, textFeatures, logitScale, { hardNegatives, ...(logitBias === null ? {} : { logitBias }) });
 }

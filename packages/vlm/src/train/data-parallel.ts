@@ -118,15 +118,15 @@ export class DataParallelWorkers {
     return this.handles.length;
   }
 
-  /** Worker `w` embeds `chunks` of the batch; resolves to their features (and a CoCa's caption losses). */
-  async embed(w: number, images: Tensor, tokens: Tensor, chunks: readonly Chunk[], seeds: readonly number[]): Promise<ChunkFeatures[]> {
-    const reply = await this.handles[w]!.request({ type: "embed", images: toWire(images), tokens: toWire(tokens), chunks, seeds });
-    return reply.features!.map((f) => ({ image: fromWire(f.image), text: fromWire(f.text), caption: f.caption }));
+  /** Worker `w` embeds `chunks` of the batch (and their rows' hard negatives); resolves to their features (and a CoCa's caption losses). */
+  async embed(w: number, images: Tensor, tokens: Tensor, chunks: readonly Chunk[], seeds: readonly number[], negatives: Tensor | null = null): Promise<ChunkFeatures[]> {
+    const reply = await this.handles[w]!.request({ type: "embed", images: toWire(images), tokens: toWire(tokens), negatives: negatives === null ? null : toWire(negatives), chunks, seeds });
+    return reply.features!.map((f) => ({ image: fromWire(f.image), text: fromWire(f.text), ...(f.negative === undefined ? {} : { negative: fromWire(f.negative) }), caption: f.caption }));
   }
 
   /** Worker `w` back-propagates its chunks' feature gradients (and a CoCa's caption losses) into its slots. */
   async backward(w: number, grads: readonly ChunkPair<Tensor>[], captionScale: number): Promise<void> {
-    await this.handles[w]!.request({ type: "backward", captionScale, grads: grads.map((g) => ({ image: toWire(g.image), text: toWire(g.text) })) });
+    await this.handles[w]!.request({ type: "backward", captionScale, grads: grads.map((g) => ({ image: toWire(g.image), text: toWire(g.text), ...(g.negative === undefined ? {} : { negative: toWire(g.negative) }) })) });
   }
 
   /** Adds every worker's gradients to the model's, worker 0 first. */

@@ -4,10 +4,12 @@
  * parameters are the main thread's shared arrays, running its chunks of each contrastive batch. Inside it the kernel pool runs on this one thread (a worker is never the
  * pool's main thread), so the machine's cores go to shards, not to splitting kernels.
  *
- *   { type: "embed", id, images, tokens, chunks, seeds }  ->  { id, features: [{ image, text, caption }] }
- *   { type: "backward", id, grads: [{ image, text }], captionScale }
+ *   { type: "embed", id, images, tokens, negatives, chunks, seeds }
+ *                                                         ->  { id, features: [{ image, text, negative?, caption }] }
+ *   { type: "backward", id, grads: [{ image, text, negative? }], captionScale }
  *                                                         ->  { id }   gradients in our slots
- *   (caption: a CoCa chunk's summed caption loss, null for a CLIP; see shard.ts)
+ *   (caption: a CoCa chunk's summed caption loss, null for a CLIP; negatives: the batch's
+ *   hard-negative tokens or null, negative: their rows' features or gradients; see shard.ts)
  *   any failure                                           ->  { id, error }
  */
 
@@ -32,7 +34,7 @@ interface Init {
 }
 
 type Job =
-  | { type: "embed"; id: number; images: WireTensor; tokens: WireTensor; chunks: Chunk[]; seeds: number[] }
+  | { type: "embed"; id: number; images: WireTensor; tokens: WireTensor; negatives: WireTensor | null; chunks: Chunk[]; seeds: number[] }
   | { type: "backward"; id: number; grads: ChunkPair<WireTensor>[]; captionScale: number };
 
 const port = parentPort!;
@@ -48,10 +50,10 @@ const toWire = (t: Tensor): WireTensor => ({ data: t.contiguousData(), shape: [.
 port.on("message", (job: Job) => {
   try {
     if (job.type === "embed") {
-      const features = runner.embed(toTensor(job.images), toTensor(job.tokens), job.chunks, job.seeds);
-      port.postMessage({ id: job.id, features: features.map((f) => ({ image: toWire(f.image), text: toWire(f.text), caption: f.caption })) });
+      const features = runner.embed(toTensor(job.images), toTensor(job.tokens), job.chunks, job.seeds, job.negatives === null ? null : toTensor(job.negatives));
+      port.postMessage({ id: job.id, features: features.map((f) => ({ image: toWire(f.image), text: toWire(f.text), ...(f.negative === undefined ? {} : { negative: toWire(f.negative) }), caption: f.caption })) });
     } else {
-      runner.backward(job.grads.map((g) => ({ image: toTensor(g.image), text: toTensor(g.text) })), job.captionScale);
+      runner.backward(job.grads.map((g) => ({ image: toTensor(g.image), text: toTensor(g.text), ...(g.negative === undefined ? {} : { negative: toTensor(g.negative) }) })), job.captionScale);
       moveGradientsTo(model, init.grads);
       port.postMessage({ id: job.id });
     }

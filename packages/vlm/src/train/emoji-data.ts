@@ -75,13 +75,15 @@ export async function emojiTrainData(source: EmojiData, imageSize: number, norma
       records.flatMap((record, k) => [0, 1, 2, 3].map((d) => collection.sample(record, generatorAt(0x5eed, k, d)).caption)),
     dataset: (augment) => {
       const inner = collection.captionDataset(split, sampling);
+      // the annotation a caption was built from: its binding twin is the hard negative
+      const annotationOf = new Map(collection.parts.flatMap((part) => part.items.map((item) => [item.hexcode, item.annotation] as const)));
       const drawing = augment;
       return {
         length: inner.length,
         get: (k, context) => {
           const sample = inner.get(k, context) as ReturnType<EmojiCollection["sample"]>;
           const image = drawing === null ? sample.image : augmentDrawing(sample.image, imageSize, drawing, context.generator);
-          return { image: imageToTensor(image, normalize), caption: sample.caption };
+          return { image: imageToTensor(image, normalize), caption: sample.caption, annotation: annotationOf.get(sample.hexcode) };
         },
       };
     },

@@ -26,17 +26,21 @@ export interface FeatureLoss {
   imageGrad: Tensor;
   /** d(scale · loss)/dT: (B, D). */
   textGrad: Tensor;
+  /** d(scale · loss)/dH for the hard negatives H (B·K, D); null without them. */
+  negativeGrad: Tensor | null;
 }
 
 /**
  * Loss and feature gradients of a whole batch. `scale` multiplies the gradients (1/k for one
  * of k accumulated batches). The gradients of logit_scale and logit_bias are added to the
- * model's `.grad`.
+ * model's `.grad`. `hardNegatives`: the features of K swapped twins per caption (B·K, D),
+ * leaves like the others, so their rows' gradients go back to the chunks that embedded them.
  */
-export function featureLoss(model: CLIP, imageFeatures: Tensor, textFeatures: Tensor, kind: LossKind, scale = 1): FeatureLoss {
+export function featureLoss(model: CLIP, imageFeatures: Tensor, textFeatures: Tensor, kind: LossKind, scale = 1, hardNegatives: Tensor | null = null): FeatureLoss {
   const image = new A.Variable(imageFeatures, { requiresGrad: true });
   const text = new A.Variable(textFeatures, { requiresGrad: true });
-  const loss = lossOnFeatures(model, image, text, kind);
+  const negative = hardNegatives === null ? null : new A.Variable(hardNegatives, { requiresGrad: true });
+  const loss = lossOnFeatures(model, image, text, kind, negative ?? undefined);
   (scale === 1 ? loss : A.mul(loss, scale)).backward();
-  return { loss: loss.item(), imageGrad: image.grad!, textGrad: text.grad! };
+  return { loss: loss.item(), imageGrad: image.grad!, textGrad: text.grad!, negativeGrad: negative === null ? null : negative.grad! };
 }

@@ -112,6 +112,12 @@ export interface TrainClipOptions {
    * ln 100), "learned-unclamped", or "fixed" at the model config's init_logit_scale.
    */
   temperature?: TemperatureMode;
+  /**
+   * One swapped twin per caption as a hard negative (NegCLIP's; data/caption-swap.ts): the
+   * emojis' tones or facing swapped where the annotation binds them, the order of phrases or
+   * words otherwise. Each image then also has to rank its caption above the twin. Default false.
+   */
+  hardNegatives?: boolean;
   /** Give up after this many steps in a row with a NaN or Inf loss or gradient (each is skipped). Default 5. */
   nanPatience?: number;
   /**
@@ -179,13 +185,15 @@ export interface RunConfig extends Recipe {
   threads: number;
   dataParallel: boolean;
   chunkSize: number | null;
+  /** Swapped-caption hard negatives (K = 1); absent in runs saved before it existed: false. */
+  hardNegatives?: boolean;
   checkpointEvery: number;
   evalEvery: number;
   timeBudgetMinutes: number | null;
 }
 
 /** Settings a resumed run takes from its checkpoint (and must not be given differently). */
-export const RUN_KEYS_FIXED_ON_RESUME = ["seed", "batchSize", "lr", "warmup", "weightDecay", "betas", "eps", "loss", "accumulation", "gradClipNorm", "augment", "drawing", "dtype", "temperature"] as const;
+export const RUN_KEYS_FIXED_ON_RESUME = ["seed", "batchSize", "lr", "warmup", "weightDecay", "betas", "eps", "loss", "accumulation", "gradClipNorm", "augment", "drawing", "dtype", "temperature", "hardNegatives"] as const;
 
 /** The augmentation asked for: RandomResizedCrop's scale and, for drawings, the extras. */
 export interface AugmentSpec {
@@ -254,6 +262,7 @@ export function checkOptions(o: TrainClipOptions): void {
   check("timeBudgetMinutes", (v) => v === null || isPositive(v), "a positive number of minutes or null");
   check("nanPatience", isPositiveInt, "a positive integer");
   check("temperature", (v) => (TEMPERATURE_MODES as readonly unknown[]).includes(v), `"learned", "learned-unclamped" or "fixed"`);
+  check("hardNegatives", (v) => typeof v === "boolean", "true or false");
   check("fitStepsToBudget", (v) => typeof v === "boolean", "true or false");
   if (o.fitStepsToBudget === true && (o.timeBudgetMinutes === undefined || o.timeBudgetMinutes === null)) fail("fitStepsToBudget needs timeBudgetMinutes");
   check("augment", (v) => typeof v === "boolean" || (typeof v === "object" && v !== null && isScale((v as { scale: unknown }).scale) && isDrawing(v)), "true, false or { scale: [low, high], degrees?, translate?, background? } with 0 < low <= high <= 1, degrees in [0, 180], translate and background in [0, 1]");
@@ -355,6 +364,7 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     threads: o.threads ?? (saved !== null ? Math.min(saved.threads, cores) : cores),
     dataParallel: pick("dataParallel", DEFAULT_DATA_PARALLEL),
     chunkSize: pick("chunkSize", null),
+    hardNegatives: o.hardNegatives ?? saved?.hardNegatives ?? false,
     checkpointEvery: pick("checkpointEvery", 100),
     evalEvery: pick("evalEvery", 0),
     timeBudgetMinutes: pick("timeBudgetMinutes", null),
@@ -363,8 +373,8 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     refit: saved?.refit ?? null,
   };
   if (saved !== null) {
-    // a run saved before `drawing` or `temperature` existed had none, and a learned temperature
-    const before = { ...saved, drawing: saved.drawing ?? NO_DRAWING, temperature: saved.temperature ?? "learned" };
+    // a run saved before `drawing`, `temperature` or `hardNegatives` existed had none, a learned temperature and no hard negatives
+    const before = { ...saved, drawing: saved.drawing ?? NO_DRAWING, temperature: saved.temperature ?? "learned", hardNegatives: saved.hardNegatives ?? false };
     for (const key of RUN_KEYS_FIXED_ON_RESUME) {
       if (JSON.stringify(run[key]) !== JSON.stringify(before[key])) {
         fail(`resume continues a run started with ${key} = ${JSON.stringify(before[key])}, but ${key} = ${JSON.stringify(run[key])} was given; start a new run from its weights with init instead`);

@@ -27,6 +27,11 @@
  * whole batch's captions, counted from the tokens before any forward. The contrastive part goes
  * through step 2 as CLIP's does; the captioning part needs no step 2 (each row's tokens are its
  * own), so each chunk back-propagates its S with the seed w_cap · scale / K (shard.ts).
+ *
+ * Hard negatives (`duet train --hard-negatives`): K twin captions per row, tokens (B·K, L),
+ * are embedded by the chunk that embeds their row (shard.ts) and enter step 2 as the loss's
+ * `hardNegatives` (B·K, D): the image → text logits get B·K more columns. Their gradient
+ * rows go back with their chunk's, on all three roads alike.
  */
 
 import * as A from "@duet/autograd";
@@ -38,7 +43,7 @@ import { COCA_CAPTION_LOSS_WEIGHT, COCA_CONTRASTIVE_LOSS_WEIGHT, cocaLoss } from
 import { lossOnFeatures, type LossKind } from "../loss/model-loss.js";
 import { TrainError } from "./errors.js";
 import { featureLoss } from "./feature-loss.js";
-import { encodeChunk, ShardRunner, withSeed, type Chunk, type ChunkFeatures, type ChunkPair } from "./shard.js";
+import { encodeChunk, negativesPerRow, ShardRunner, withSeed, type Chunk, type ChunkFeatures, type ChunkPair } from "./shard.js";
 
 export interface StepEngineOptions {
   /** Threads running shards: 1 = the calling thread only; n > 1 starts n - 1 workers. */
@@ -68,8 +73,8 @@ export function planChunks(batch: number, chunkSize: number | null, shards: numb
  * engine knows only this interface, so it runs in a browser too, where there are none.
  */
 export interface ShardWorkers {
-  /** Worker `w` embeds `chunks` of the batch; resolves to their features (and a CoCa's caption losses). */
-  embed(w: number, images: Tensor, tokens: Tensor, chunks: readonly Chunk[], seeds: readonly number[]): Promise<ChunkFeatures[]>;
+  /** Worker `w` embeds `chunks` of the batch (and their rows' hard negatives); resolves to their features (and a CoCa's caption losses). */
+  embed(w: number, images: Tensor, tokens: Tensor, chunks: readonly Chunk[], seeds: readonly number[], negatives: Tensor | null): Promise<ChunkFeatures[]>;
   /** Worker `w` back-propagates its chunks' feature gradients (and a CoCa's caption losses, seeded with captionScale). */
   backward(w: number, grads: readonly ChunkPair<Tensor>[], captionScale: number): Promise<void>;
   /** Adds every worker's gradients to the model's, in a fixed order. */
@@ -115,14 +120,16 @@ export class StepEngine {
    * Adds d(scale · loss)/dθ of one contrastive batch to every parameter's `.grad` and returns
    * the batch's loss. `seed` makes the chunks' seeds (for Dropout, if a model has it).
    */
-  async accumulate(images: Tensor, tokens: Tensor, scale: number, seed: number): Promise<number> {
-    return (await this.accumulateParts(images, tokens, scale, seed)).loss;
+  async accumulate(images: Tensor, tokens: Tensor, scale: number, seed: number, negatives: Tensor | null = null): Promise<number> {
+    return (await this.accumulateParts(images, tokens, scale, seed, negatives)).loss;
   }
 
-  /** As accumulate, with a CoCa's two loss parts. */
-  async accumulateParts(images: Tensor, tokens: Tensor, scale: number, seed: number): Promise<BatchLoss> {
+  /** As accumulate, with a CoCa's two loss parts. `negatives`: K hard-negative captions per row as tokens (B·K, L), or null. */
+  async accumulateParts(images: Tensor, tokens: Tensor, scale: number, seed: number, negatives: Tensor | null = null): Promise<BatchLoss> {
     const { model, options } = this;
     const batch = images.shape[0]!;
+    const k = negatives === null ? 0 : negativesPerRow("StepEngine.accumulate", tokens, negatives);
+    if (negatives !== null && isCoCa(model)) throw new TrainError("StepEngine.accumulate", "hard negatives are for a CLIP: a CoCa's loss (open_clip's CoCaLoss) takes none");
     const plan = planChunks(batch, options.chunkSize, options.shards);
     const seedsOf = (chunks: readonly Chunk[]) => chunks.map(([a]) => deriveSeed(seed, a));
     const coca = isCoCa(model) ? model : null;
@@ -138,8 +145,8 @@ export class StepEngine {
           loss = p.loss;
           parts = { loss: loss.item(), contrastive: p.contrastiveLoss.item(), caption: p.captionLoss.item() };
         } else {
-          const f = encodeChunk(model, images, tokens, [0, batch]);
-          loss = lossOnFeatures(model, f.image, f.text, options.loss);
+          const f = encodeChunk(model, images, tokens, [0, batch], negatives);
+          loss = lossOnFeatures(model, f.image, f.text, options.loss, f.negative);
           parts = { loss: loss.item(), contrastive: null, caption: null };
         }
         (scale === 1 ? loss : A.mul(loss, scale)).backward();
@@ -147,16 +154,18 @@ export class StepEngine {
       });
     }
     // 1. embed: workers start first, the main thread runs its own shard meanwhile
-    const remote = plan.slice(1).map((chunks, w) => (chunks.length > 0 ? this.workers!.embed(w, images, tokens, chunks, seedsOf(chunks)) : Promise.resolve([])));
+    const remote = plan.slice(1).map((chunks, w) => (chunks.length > 0 ? this.workers!.embed(w, images, tokens, chunks, seedsOf(chunks), negatives) : Promise.resolve([])));
     for (const p of remote) p.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-    const local = this.runner.embed(images, tokens, plan[0]!, seedsOf(plan[0]!));
+    const local = this.runner.embed(images, tokens, plan[0]!, seedsOf(plan[0]!), negatives);
     const features = [local, ...(await Promise.all(remote))];
     // 2. the loss over the whole batch, and its gradient with respect to every row's features
     const ordered = plan.flatMap((chunks, s) => chunks.map((chunk, c) => ({ chunk, f: features[s]![c]! }))).sort((x, y) => x.chunk[0] - y.chunk[0]);
     const gather = (pick: (f: ChunkPair<Tensor>) => Tensor) => (ordered.length === 1 ? pick(ordered[0]!.f) : concat(ordered.map((o) => pick(o.f)), 0));
     const contrastiveWeight = coca === null ? 1 : COCA_CONTRASTIVE_LOSS_WEIGHT;
-    const contrastive = featureLoss(model, gather((f) => f.image), gather((f) => f.text), options.loss, scale * contrastiveWeight);
-    const { imageGrad, textGrad } = contrastive;
+    // the chunks in row order, so the twins' rows stay in order too: row i's at i·K .. i·K + K
+    const hardNegatives = negatives === null ? null : gather((f) => f.negative!);
+    const contrastive = featureLoss(model, gather((f) => f.image), gather((f) => f.text), options.loss, scale * contrastiveWeight, hardNegatives);
+    const { imageGrad, textGrad, negativeGrad } = contrastive;
     let result: BatchLoss = { loss: contrastive.loss, contrastive: null, caption: null };
     let captionScale = 0;
     if (coca !== null) {
@@ -168,7 +177,12 @@ export class StepEngine {
       captionScale = (COCA_CAPTION_LOSS_WEIGHT * scale) / realTokens;
     }
     // 3. every shard back-propagates its rows' slice of the gradient
-    const slices = (chunks: readonly Chunk[]) => chunks.map(([a, b]) => ({ image: imageGrad.slice(0, a, b).contiguous(), text: textGrad.slice(0, a, b).contiguous() }));
+    const slices = (chunks: readonly Chunk[]) =>
+      chunks.map(([a, b]) => ({
+        image: imageGrad.slice(0, a, b).contiguous(),
+        text: textGrad.slice(0, a, b).contiguous(),
+        ...(negativeGrad === null ? {} : { negative: negativeGrad.slice(0, a * k, b * k).contiguous() }),
+      }));
     const pending = plan.slice(1).map((chunks, w) => (chunks.length > 0 ? this.workers!.backward(w, slices(chunks), captionScale) : Promise.resolve()));
     for (const p of pending) p.catch(() => undefined);
     this.runner.backward(slices(plan[0]!), captionScale);

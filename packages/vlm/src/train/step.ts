@@ -40,6 +40,8 @@ export interface StepParts {
 export interface StepBatch {
   images: Tensor;
   tokens: Tensor;
+  /** K hard-negative captions per row as tokens (B·K, L) (`duet train --hard-negatives`); absent: none. */
+  negatives?: Tensor;
   samples: number;
   seed: number;
 }
@@ -69,7 +71,7 @@ export async function trainStep(
   let samples = 0;
   for (let micro = 0; micro < accumulation; micro++) {
     const batch = await nextBatch(micro);
-    const batchLoss = await engine.accumulateParts(batch.images, batch.tokens, 1 / accumulation, batch.seed);
+    const batchLoss = await engine.accumulateParts(batch.images, batch.tokens, 1 / accumulation, batch.seed, batch.negatives ?? null);
     lossSum += batchLoss.loss;
     if (batchLoss.contrastive !== null && batchLoss.caption !== null) {
       hasParts = true;

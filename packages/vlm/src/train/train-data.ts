@@ -26,6 +26,7 @@ import { captionDataset, evalImageLoader, trainImageLoader } from "../data/datas
 import { readCaptions, type CaptionManifestOptions } from "../data/captions.js";
 import { findBadImages, type BadImage } from "../data/image-check.js";
 import { manifestFolder } from "../data/manifest-common.js";
+import { captionTwin } from "../data/caption-swap.js";
 import { DataLoader, type Dataset, type SampleContext } from "../data/loader.js";
 import { generatorAt } from "../data/seeds.js";
 import { loadOpenMoji, type OpenMoji } from "../data/openmoji/dataset.js";
@@ -95,6 +96,8 @@ export interface ResolveDataOptions {
 export interface TrainPair {
   readonly image: Tensor;
   readonly caption: string;
+  /** The emoji's annotation, when the caption is an emoji's: its binding twin is the hard negative (data/caption-swap.ts). */
+  readonly annotation?: string;
 }
 
 export interface TrainBatch {
@@ -103,6 +106,8 @@ export interface TrainBatch {
   /** (B, L) int32. */
   readonly tokens: Tensor;
   readonly captions: readonly string[];
+  /** With hard negatives: each caption's swapped twin as tokens, (B, L) int32 (K = 1: row i is caption i's). */
+  readonly negatives?: Tensor;
 }
 
 export interface AugmentOptions {
@@ -187,9 +192,9 @@ function openMojiData(openMoji: OpenMoji, split: SplitName | "all", normalize: N
     dataset: (augment) => ({
       length: captions.length,
       get: (k, context) => {
-        const sample = captions.get(k, context) as { image: Parameters<typeof imageToTensor>[0]; caption: string };
+        const sample = captions.get(k, context) as { image: Parameters<typeof imageToTensor>[0]; caption: string; index: number };
         const image = augment === null ? sample.image : randomResizedCrop(sample.image, size, { generator: context.generator, scale: augment.scale });
-        return { image: imageToTensor(image, normalize), caption: sample.caption };
+        return { image: imageToTensor(image, normalize), caption: sample.caption, annotation: openMoji.items[sample.index]!.annotation };
       },
     }),
   };
@@ -274,8 +279,11 @@ function sampled(n: number, draws: number, caption: (k: number, context: SampleC
   return out;
 }
 
-/** A loader of training batches: shuffled per epoch, full batches only, tokenised in collate. */
-export function trainLoader(dataset: Dataset<TrainPair>, tokenizer: Tokenizer, contextLength: number, batchSize: number, seed: number): DataLoader<TrainPair, TrainBatch> {
+/**
+ * A loader of training batches: shuffled per epoch, full batches only, tokenised in collate;
+ * with `hardNegatives`, each caption's swapped twin (data/caption-swap.ts) tokenised beside it.
+ */
+export function trainLoader(dataset: Dataset<TrainPair>, tokenizer: Tokenizer, contextLength: number, batchSize: number, seed: number, hardNegatives = false): DataLoader<TrainPair, TrainBatch> {
   if (batchSize > dataset.length) {
     throw new TrainError(OP, `batchSize ${batchSize} is larger than the training set (${dataset.length} pairs): lower it (every batch is full, its pairs are each other's negatives)`);
   }
@@ -289,6 +297,7 @@ export function trainLoader(dataset: Dataset<TrainPair>, tokenizer: Tokenizer, c
       images: stack(samples.map((s) => s.image)),
       tokens: tokenizer.tokenize(samples.map((s) => s.caption), contextLength),
       captions: samples.map((s) => s.caption),
+      ...(hardNegatives ? { negatives: tokenizer.tokenize(samples.map((s) => captionTwin(s.caption, s.annotation)), contextLength) } : {}),
     }),
   });
 }

@@ -90,7 +90,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
   });
   try {
     const stepper = new TrainingStep(model, engine, run);
-    const loader = trainLoader(data.dataset(run.augment === null ? null : { scale: run.augment, ...run.drawing }), tokenizer, model.config.text_cfg.context_length, run.batchSize, run.seed);
+    const loader = trainLoader(data.dataset(run.augment === null ? null : { scale: run.augment, ...run.drawing }), tokenizer, model.config.text_cfg.context_length, run.batchSize, run.seed, run.hardNegatives ?? false);
     let step = 0;
     let samplesSeen = 0;
     let elapsedBefore = 0;
@@ -136,7 +136,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
     log(
       `training ${run.model} (${(model.numParameters() / 1e6).toFixed(2)}M parameters) for ${run.steps} steps from step ${step}: batch ${run.batchSize}` +
         `${run.accumulation > 1 ? ` × ${run.accumulation} accumulated` : ""}${run.chunkSize !== null ? `, chunks of ${run.chunkSize}` : ""}, ` +
-        `${run.threads} thread${run.threads > 1 ? "s" : ""} ${run.dataParallel ? "data-parallel" : "intra-op"}, lr ${run.lr}, warmup ${run.warmup}, ${run.loss} loss${(run.temperature ?? "learned") === "learned" ? "" : `, temperature ${run.temperature}`}`,
+        `${run.threads} thread${run.threads > 1 ? "s" : ""} ${run.dataParallel ? "data-parallel" : "intra-op"}, lr ${run.lr}, warmup ${run.warmup}, ${run.loss} loss${run.hardNegatives === true ? " with a swapped-caption hard negative per image" : ""}${(run.temperature ?? "learned") === "learned" ? "" : `, temperature ${run.temperature}`}`,
     );
 
     const budget = run.timeBudgetMinutes === null ? Infinity : run.timeBudgetMinutes * 60;

@@ -44,6 +44,9 @@ saves, and exits 130 (143); a second Ctrl-C quits at once without saving.
   --warmup N              linear warmup steps, then cosine decay (default: the preset's)
   --wd X                  AdamW weight decay (default: the preset's)
   --loss clip|siglip      the loss (default clip)
+  --hard-negatives        one swapped twin per caption as a hard negative (NegCLIP): an emoji's
+                          skin tones or facing swapped where its annotation binds them, else the
+                          order of its phrases or words; each image must rank its caption above it
   --threads N             threads (default: all cores)
   --chunk-size N          gradient caching: rows per forward pass, for batches beyond memory
   --accumulation N        contrastive batches per optimiser step (default 1)
@@ -103,6 +106,7 @@ export const trainCommand: Command = {
       warmup: { type: "string" },
       wd: { type: "string" },
       loss: { type: "string" },
+      "hard-negatives": { type: "boolean" },
       threads: { type: "string" },
       "chunk-size": { type: "string" },
       accumulation: { type: "string" },
@@ -167,6 +171,7 @@ export const trainCommand: Command = {
       evalEvery: nonNegativeInt(c, "eval-every", values["eval-every"]),
       checkpointEvery: nonNegativeInt(c, "checkpoint-every", values["checkpoint-every"]),
       ...(values["augment"] ? { augment: true } : {}),
+      ...(values["hard-negatives"] ? { hardNegatives: true } : {}),
     };
     // undefined means "the default": drop those keys so the trainer's precedence applies
     for (const key of Object.keys(options) as (keyof typeof options)[]) if (options[key] === undefined) delete options[key];
