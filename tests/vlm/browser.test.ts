@@ -10,9 +10,12 @@
  *   4. show an image's nearest captions, and classify a chosen file as `duet classify` does;
  *   5. train the default model 20 steps in the Train tab (paused and resumed on the way, what
  *      each button does said beside them), the loss falling, and offer the checkpoint's three
- *      files for download.
+ *      files for download;
+ *   6. in the Describe tab, say that the served CLIP cannot write captions; and, served a CoCa
+ *      (tests/fixtures/export/coca/checkpoint, by a second `duet serve`), caption a chosen
+ *      image as `duet caption` does, greedy and with beam search, token for token.
  *
- * Screenshots of the three tabs go to .cache/test-artifacts/browser/ (gitignored).
+ * Screenshots of the tabs go to .cache/test-artifacts/browser/ (gitignored).
  * The browser is found by tests/support/chromium.ts ($DUET_CHROMIUM, else /usr/bin/chromium and
  * the other usual places). Under CI (CI=true) a missing browser is a failure: CI must run this
  * test, and tools/ensure-chromium.sh installs Debian's chromium before the tests. Elsewhere the
@@ -40,12 +43,13 @@ const ARTIFACTS = join(REPO, ".cache", "test-artifacts", "browser");
 const LAUNCH_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const QUERY = "a red heart";
 const LABELS = ["smiling face", "animal", "heart", "flag", "vehicle"];
+const COCA_CHECKPOINT = join(REPO, "tests/fixtures/export/coca/checkpoint");
 
 let work: string;
 let checkpoint: string;
 let images: string;
 let serve: ChildProcess | undefined;
-let serveLog = "";
+let cocaServe: ChildProcess | undefined;
 const pageErrors: string[] = [];
 let context: BrowserContext | undefined;
 let page: Page;
@@ -68,25 +72,28 @@ async function makeFixtures(): Promise<void> {
   }
 }
 
-/** Starts `duet serve --port 0 --json` as a process and returns the URL it prints. */
-function startServe(): Promise<string> {
+/** Starts `duet serve --port 0 --json` on a checkpoint as a process (kept by `keep`) and returns the URL it prints. */
+function startServe(served: string, keep: (child: ChildProcess) => void): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "packages/vlm/src/cli/main.ts"), "serve", "--checkpoint", checkpoint, "--images", images, "--port", "0", "--json"], {
+    const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "packages/vlm/src/cli/main.ts"), "serve", "--checkpoint", served, "--images", images, "--port", "0", "--json"], {
       cwd: REPO,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    serve = child;
-    const timer = setTimeout(() => reject(new Error(`duet serve did not start within 60 s:\n${serveLog}`)), 60_000);
-    child.stderr!.on("data", (chunk: Buffer) => (serveLog += chunk.toString()));
+    keep(child);
+    // each server's own output: the URL is the first JSON line of it
+    let log = "";
+    const hear = (chunk: Buffer) => (log += chunk.toString());
+    const timer = setTimeout(() => reject(new Error(`duet serve did not start within 60 s:\n${log}`)), 60_000);
+    child.stderr!.on("data", hear);
     child.stdout!.on("data", (chunk: Buffer) => {
-      serveLog += chunk.toString();
-      const line = serveLog.split("\n").find((l) => l.startsWith("{"));
+      hear(chunk);
+      const line = log.split("\n").find((l) => l.startsWith("{"));
       if (line) {
         clearTimeout(timer);
         resolvePromise((JSON.parse(line) as { url: string }).url);
       }
     });
-    child.on("exit", (code) => reject(new Error(`duet serve exited with ${code}:\n${serveLog}`)));
+    child.on("exit", (code) => reject(new Error(`duet serve exited with ${code}:\n${log}`)));
   });
 }
 
@@ -125,7 +132,7 @@ describe.skipIf(SKIP)(`the Duet page in Chromium${SKIP ? SKIP_NOTE : ""}`, () =>
     images = join(work, "images");
     mkdirSync(ARTIFACTS, { recursive: true });
     await makeFixtures();
-    url = await startServe();
+    url = await startServe(checkpoint, (child) => (serve = child));
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     context = await chromium.launchPersistentContext(join(work, "profile"), { executablePath: browser.path, headless: true, args: LAUNCH_FLAGS, viewport: { width: 1200, height: 860 } });
     page = context.pages()[0] ?? (await context.newPage());
@@ -140,6 +147,7 @@ describe.skipIf(SKIP)(`the Duet page in Chromium${SKIP ? SKIP_NOTE : ""}`, () =>
   afterAll(async () => {
     await context?.close();
     serve?.kill("SIGTERM");
+    cocaServe?.kill("SIGTERM");
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -209,6 +217,23 @@ describe.skipIf(SKIP)(`the Duet page in Chromium${SKIP ? SKIP_NOTE : ""}`, () =>
     await page.screenshot({ path: join(ARTIFACTS, "classify.png") });
   });
 
+  it("says in the Describe tab that the served CLIP has no decoder, and the engine refuses to describe with it", async () => {
+    await page.click("#tab-describe");
+    await page.waitForSelector("#describe-status[data-state=unavailable]");
+    expect(await page.textContent("#describe-status")).toMatch(/^The loaded model is a CLIP: .*no text decoder.*CoCa checkpoint/);
+    expect(await page.isDisabled("#describe-go")).toBe(true);
+    // a chosen image does not change that: the message stays, no caption appears
+    await page.setInputFiles("#describe-file", join(images, firstPng(images)));
+    await page.waitForSelector("#describe-preview img");
+    expect(await page.getAttribute("#describe-status", "data-state")).toBe("unavailable");
+    expect(await page.textContent("#describe-caption")).toBe("");
+    const refused = await page.evaluate((image) =>
+      (window as unknown as { duet: { call(m: string, p: unknown): Promise<unknown> } }).duet.call("describe", { image }).then(() => "described", (error: Error) => error.message),
+      `/images/file/${encodeURIComponent(firstPng(images))}`,
+    );
+    expect(refused).toMatch(/the loaded model is a CLIP: it has no text decoder/);
+  });
+
   it("trains 20 steps in the Train tab, pausing and resuming, and the loss falls", async () => {
     await page.click("#tab-train");
     await page.fill("#train-batch", "32");
@@ -257,6 +282,41 @@ describe.skipIf(SKIP)(`the Duet page in Chromium${SKIP ? SKIP_NOTE : ""}`, () =>
     expect(peak).toBeGreaterThan(0);
     expect(peak, `renderer resident memory peaked at ${peak.toFixed(0)} MB`).toBeLessThan(2500);
   }, 180_000);
+
+  it("describes a chosen image with a served CoCa as duet caption does, greedy and with 3 beams", async () => {
+    const cocaUrl = await startServe(COCA_CHECKPOINT, (child) => (cocaServe = child));
+    const cocaPage = await context!.newPage();
+    cocaPage.on("pageerror", (error) => pageErrors.push(error.message));
+    cocaPage.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(message.text());
+    });
+    try {
+      await cocaPage.goto(cocaUrl);
+      await cocaPage.waitForSelector("#search-status[data-state=ready]", { timeout: 60_000 });
+      expect(await cocaPage.textContent("#status")).toContain("a CoCa (it can describe images)");
+      await cocaPage.click("#tab-describe");
+      await cocaPage.waitForSelector("#describe-status[data-state=idle]");
+      const file = join(images, "more", firstPng(join(images, "more")));
+      await cocaPage.setInputFiles("#describe-file", file);
+      await cocaPage.waitForSelector("#describe-status[data-state=done]", { timeout: 30_000 });
+      for (const beams of [1, 3]) {
+        if (beams > 1) {
+          await cocaPage.fill("#describe-beams", String(beams));
+          await cocaPage.click("#describe-go");
+          await cocaPage.waitForSelector("#describe-status[data-state=done]", { timeout: 30_000 });
+        }
+        const shown = { text: await cocaPage.getAttribute("#describe-caption", "data-text"), tokens: await cocaPage.getAttribute("#describe-caption", "data-tokens") };
+        const cli = await duet("caption", "--checkpoint", COCA_CHECKPOINT, "--image", file, "--beams", String(beams), "--json");
+        expect(cli.code, cli.stderr.join("\n")).toBe(0);
+        const [caption] = cli.json<{ captions: { text: string; tokens: number[] }[] }>().captions;
+        expect(shown, `beams ${beams}`).toEqual({ text: caption!.text, tokens: caption!.tokens.join(",") });
+        expect(await cocaPage.textContent("#describe-status")).toMatch(beams > 1 ? /beam search \(3 beams\)/ : /greedy$/);
+      }
+      await cocaPage.screenshot({ path: join(ARTIFACTS, "describe.png") });
+    } finally {
+      await cocaPage.close();
+    }
+  }, 120_000);
 
   it("raised no error in the page", () => {
     expect(pageErrors).toEqual([]);

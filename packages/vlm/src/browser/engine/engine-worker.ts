@@ -10,6 +10,8 @@
 import { concat, getNumThreads, matmul, poolStats, softmax, stack, startBrowserPool, type Tensor } from "@duet/tensor";
 import { EMOJI_TEMPLATES } from "../../data/prompt-template.js";
 import { embedImages, embedTexts } from "../../eval/embed.js";
+import { isCoCa } from "../../model/coca.js";
+import { generateCaptions, longestCaption, stripEnd } from "../../model/coca-generate.js";
 import { buildZeroShotClassifier, zeroShotLogits } from "../../eval/zero-shot.js";
 import { rgbImage, type RgbImage } from "../../image/image.js";
 import { checkpointFromFiles, fetchCheckpoint, type BrowserCheckpoint } from "../checkpoint.js";
@@ -40,6 +42,8 @@ interface ImageSetJson {
 /** Embedding batch: the CLI's (duet index embeds 64 images per forward pass). */
 const IMAGE_BATCH = 64;
 const TEXT_BATCH = 256;
+/** Beam search's widest: each beam is a row through the decoder at every token. */
+const MAX_BEAMS = 8;
 
 let checkpoint: BrowserCheckpoint | null = null;
 let imageSet: { items: ImageItem[]; features: Tensor } | null = null;
@@ -77,7 +81,10 @@ async function openMojiPixels(resolution: number): Promise<Uint8Array> {
 }
 
 function summary(c: BrowserCheckpoint): ModelSummary {
+  const model: unknown = c.model;
   return {
+    kind: isCoCa(model) ? "coca" : "clip",
+    maxCaptionLength: isCoCa(model) ? longestCaption(model) : 0,
     embedDim: c.config.embed_dim,
     imageSize: c.config.vision_cfg.image_size,
     contextLength: c.config.text_cfg.context_length,
@@ -221,6 +228,20 @@ const handlers: { [M in MethodName]: (params: Parameters<EngineMethods[M]>[0]) =
     const scale = Math.exp(c.model.logitScale.value.contiguousData()[0]!);
     const probabilities = softmax(zeroShotLogits(features, classifier, scale), -1).contiguousData();
     return clean.map((label, i) => ({ label, probability: probabilities[i]! })).sort((a, b) => b.probability - a.probability);
+  },
+  async describe({ image, beams }) {
+    const c = requireCheckpoint();
+    const model: unknown = c.model;
+    if (!isCoCa(model)) throw new Error("the loaded model is a CLIP: it has no text decoder, so it cannot describe an image (serve a CoCa checkpoint, e.g. from duet demo --model coca)");
+    const width = beams ?? 1;
+    if (!Number.isInteger(width) || width < 1 || width > MAX_BEAMS) throw new Error(`describe: beams must be an integer from 1 to ${MAX_BEAMS}, got ${beams}`);
+    const decoded = typeof image === "string" ? await fetchImage(image) : await decodeImageBlob(image, "the dropped image");
+    const started = performance.now();
+    const { sotTokenId, eotTokenId } = c.tokenizer;
+    // the decoding of `duet caption` (eval/caption-eval.ts captionSet), for one image
+    const [row] = generateCaptions(model, stack([c.preprocessImage(decoded)]), { sotId: sotTokenId, eotId: eotTokenId, beams: width });
+    const tokens = stripEnd(row!, eotTokenId);
+    return { text: c.tokenizer.decode(tokens).trim(), tokens, ms: performance.now() - started };
   },
   async embed({ texts, images }) {
     const c = requireCheckpoint();

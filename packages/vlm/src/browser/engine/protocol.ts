@@ -23,6 +23,10 @@ export interface CaptionHit {
 }
 
 export interface ModelSummary {
+  /** "coca" when the model has a text decoder (it can describe an image), else "clip". */
+  kind: "clip" | "coca";
+  /** A CoCa's longest caption in tokens (its text context), 0 for a CLIP. */
+  maxCaptionLength: number;
   embedDim: number;
   imageSize: number;
   contextLength: number;
@@ -47,6 +51,8 @@ export interface EngineMethods {
   captionsFor(params: { index: number; k: number }): CaptionHit[];
   /** Zero-shot: probabilities over labels (prompts from templates, averaged per label). */
   classify(params: { image: Blob | string; labels: string[]; templates: string[] }): { label: string; probability: number }[];
+  /** A CoCa's caption of an image, as `duet caption` writes it (greedy, or beam search with beams > 1); a CLIP is refused. */
+  describe(params: { image: Blob | string; beams?: number }): { text: string; tokens: number[]; ms: number };
   /** Features as `duet embed --json` prints them. */
   embed(params: { texts: string[]; images: string[] }): { image_features: number[][]; text_features: number[][]; logit_scale: number };
   /** Starts (or restarts) training the default model; steps run until paused. */

@@ -7,7 +7,7 @@
 
 import { EMOJI_TEMPLATES } from "../../data/prompt-template.js";
 import type { EngineClient } from "./engine-client.js";
-import { byId, el, setStatus } from "./dom.js";
+import { acceptImageFiles, byId, el, setStatus } from "./dom.js";
 
 const DEFAULT_LABELS = ["smiling face", "animal", "fruit", "vehicle", "flag", "heart", "hand", "weather", "building", "clock"];
 
@@ -19,22 +19,7 @@ export class ClassifyTab {
     byId<HTMLTextAreaElement>("labels").value = DEFAULT_LABELS.join("\n");
     // the page's models see emojis: the emoji set, as `duet classify` uses for them
     byId<HTMLTextAreaElement>("templates").value = EMOJI_TEMPLATES.join("\n");
-    const zone = byId("drop-zone");
-    zone.addEventListener("dragover", (event) => {
-      event.preventDefault();
-      zone.classList.add("over");
-    });
-    zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-    zone.addEventListener("drop", (event) => {
-      event.preventDefault();
-      zone.classList.remove("over");
-      const file = event.dataTransfer?.files[0];
-      if (file) void this.choose(file, file.name);
-    });
-    byId<HTMLInputElement>("classify-file").addEventListener("change", (event) => {
-      const file = (event.target as HTMLInputElement).files?.[0];
-      if (file) void this.choose(file, file.name);
-    });
+    acceptImageFiles(byId("drop-zone"), byId<HTMLInputElement>("classify-file"), (file, name) => void this.choose(file, name));
     byId("classify-go").addEventListener("click", () => void this.classify());
   }
 

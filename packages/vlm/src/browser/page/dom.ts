@@ -36,3 +36,25 @@ export function setStatus(element: HTMLElement, state: string, text: string): vo
   element.dataset["state"] = state;
   element.textContent = text;
 }
+
+/**
+ * Makes `zone` take a dropped image file and `input` (a file chooser) a chosen one; either
+ * goes to `onImage` with its name. Classify and Describe share it.
+ */
+export function acceptImageFiles(zone: HTMLElement, input: HTMLInputElement, onImage: (file: File, name: string) => void): void {
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    const file = event.dataTransfer?.files[0];
+    if (file) onImage(file, file.name);
+  });
+  input.addEventListener("change", () => {
+    const file = input.files?.[0];
+    if (file) onImage(file, file.name);
+  });
+}

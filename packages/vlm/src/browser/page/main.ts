@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * The Duet page: three tabs over one engine worker (../engine/engine-worker.ts), which runs
+ * The Duet page: four tabs over one engine worker (../engine/engine-worker.ts), which runs
  * the model and owns the worker pool. This thread only draws and forwards requests, so the
  * page stays responsive while the engine computes. Served by `duet serve`.
  *
@@ -11,6 +11,7 @@
 import { OPENMOJI_LICENSE, OPENMOJI_LICENSE_URL, OPENMOJI_URL } from "../../data/openmoji/attribution.js";
 import type { ModelSummary } from "../engine/protocol.js";
 import { ClassifyTab } from "./classify-tab.js";
+import { DescribeTab } from "./describe-tab.js";
 import { byId, el, setStatus } from "./dom.js";
 import { EngineClient } from "./engine-client.js";
 import { ImageSetView } from "./image-set.js";
@@ -24,7 +25,7 @@ interface ServerInfo {
 }
 
 function setUpTabs(): (name: string) => void {
-  const tabs = ["search", "classify", "train"];
+  const tabs = ["search", "classify", "describe", "train"];
   const show = (name: string) => {
     for (const tab of tabs) {
       byId(`tab-${tab}`).setAttribute("aria-selected", String(tab === name));
@@ -35,8 +36,8 @@ function setUpTabs(): (name: string) => void {
   return show;
 }
 
-function describe(model: ModelSummary): string {
-  return `model: ${(model.parameters / 1e6).toFixed(2)} M parameters, ${model.imageSize} px images, ${model.embedDim}-dim embeddings, ${model.tokenizer === "clip" ? "CLIP's" : "its own"} ${model.vocabSize}-token vocabulary, logit scale ${model.logitScale.toFixed(1)}`;
+function modelLineOf(model: ModelSummary): string {
+  return `model: ${model.kind === "coca" ? "a CoCa (it can describe images), " : ""}${(model.parameters / 1e6).toFixed(2)} M parameters, ${model.imageSize} px images, ${model.embedDim}-dim embeddings, ${model.tokenizer === "clip" ? "CLIP's" : "its own"} ${model.vocabSize}-token vocabulary, logit scale ${model.logitScale.toFixed(1)}`;
 }
 
 async function main(): Promise<void> {
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const info = (await (await fetch("/api/info")).json()) as ServerInfo;
   const client = new EngineClient("/app/engine.js");
   const classify = new ClassifyTab(client);
+  const describe = new DescribeTab(client);
   let images: ImageSetView | null = null;
   const search = new SearchTab(client, (index) => {
     show("classify");
@@ -63,8 +65,9 @@ async function main(): Promise<void> {
     const { ms } = await client.call("loadImageSet", { url: "/api/images" });
     search.ready(images, ms);
   };
-  const train = new TrainTab(client, info.train.resolution, async () => {
+  const train = new TrainTab(client, info.train.resolution, async (model) => {
     modelLine = "model: trained in this page";
+    describe.modelChanged(model);
     refresh("ready");
     await embedImageSet();
   });
@@ -89,7 +92,8 @@ async function main(): Promise<void> {
     return;
   }
   const model = await client.call("loadCheckpoint", { base: info.checkpoint.base, files: info.checkpoint.files, vocabUrl: "/vocab/clip-bpe.txt.gz" });
-  modelLine = describe(model);
+  modelLine = modelLineOf(model);
+  describe.modelChanged(model);
   refresh("ready");
   await embedImageSet();
 }

@@ -12,7 +12,7 @@
  * data-step; the losses so far are in `window.duet.losses` (the end-to-end test reads both).
  */
 
-import type { EngineEvent } from "../engine/protocol.js";
+import type { EngineEvent, ModelSummary } from "../engine/protocol.js";
 import type { Heatmap } from "../engine/train-loop.js";
 import { drawHeatmap, drawLineChart } from "./charts.js";
 import type { EngineClient } from "./engine-client.js";
@@ -35,7 +35,8 @@ export class TrainTab {
     private readonly client: EngineClient,
     /** Side of the rasters the Train tab learns from (the server's /api/info). */
     private readonly resolution: number,
-    private readonly onModelUsed: () => Promise<void>,
+    /** Called with the trained model's summary once the engine uses it (Describe needs its kind). */
+    private readonly onModelUsed: (model: ModelSummary) => Promise<void>,
   ) {
     byId<HTMLFormElement>("train-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -174,8 +175,7 @@ export class TrainTab {
 
   private async use(): Promise<void> {
     this.setState(this.status.dataset["state"]!, "handing the trained model to Search and Classify…");
-    await this.client.call("trainUse", {});
-    await this.onModelUsed();
+    await this.onModelUsed(await this.client.call("trainUse", {}));
     this.setState(this.running ? "running" : "paused", `Search and Classify now use the model of step ${this.status.dataset["step"]}.`);
   }
 }
