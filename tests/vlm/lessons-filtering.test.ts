@@ -95,6 +95,7 @@ describe("filtering: verdict", () => {
     const none = verdictOf([0.3, 0.2, 0.2], [0.03, 0.02, 0.02]);
     expect(none.status).toBe("does not hold at this scale");
     expect(none.reason).toMatch(/within the noise/);
+    expect(verdictOf([0.3, 0.2, 0.18], [0.03, 0.02, 0.02]).reason).toContain("the filter won back none of it");
     const harmless = verdictOf([0.2, 0.2, 0.2], [0.02, 0.02, 0.02]);
     expect(harmless.status).toBe("does not hold at this scale");
     expect(harmless.reason).toContain("the noise itself cost nothing clear at this scale");

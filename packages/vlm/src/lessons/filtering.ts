@@ -116,7 +116,7 @@ export const filteringLesson: Lesson = {
       const cost = gap(clean, r5.get(NOISY)!, MIN_RECALL_GAP);
       parts.push(
         cost.clear
-          ? `Clean captions reached ${formatPercentStat(clean)}: the noise cost ${describeGap(cost)}, and the filter won back ${(100 * (onRecall.diff / cost.diff)).toFixed(0)}% of it.`
+          ? `Clean captions reached ${formatPercentStat(clean)}: the noise cost ${describeGap(cost)}, and the filter won back ${onRecall.diff > 0 ? `${(100 * (onRecall.diff / cost.diff)).toFixed(0)}%` : "none"} of it.`
           : `Clean captions reached ${formatPercentStat(clean)}: the noise itself cost nothing clear at this scale, so there was little for a filter to win back.`,
       );
     }
