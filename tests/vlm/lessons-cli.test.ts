@@ -109,6 +109,6 @@ describe("duet lessons, bad input", () => {
     const result = await duet("lessons", "--list", "--json");
     expect(result.code).toBe(0);
     const { lessons } = result.json<{ lessons: { name: string; built: boolean; claim: string }[] }>();
-    expect(lessons.map((l) => `${l.name}${l.built ? "" : "?"}`)).toEqual(["batch-size", "projection-dim", "temperature", "hard-negatives?", "filtering", "augmentation", "loss", "towers"]);
+    expect(lessons.map((l) => `${l.name}${l.built ? "" : "?"}`)).toEqual(["batch-size", "projection-dim", "temperature", "hard-negatives", "filtering", "augmentation", "loss", "towers"]);
   });
 });

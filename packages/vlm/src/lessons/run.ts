@@ -12,6 +12,9 @@
  *   captions a config with `data.captions` trains on a noisy and/or filtered view of the
  *            emojis (data/openmoji/caption-view.ts), its noise drawn from the run's seed;
  *            its counts go into the outcome. The held-out sets stay clean.
+ *   binding  a config with `binding` also scores the attribute-binding benchmark of those
+ *            styles' test splits (eval/binding.ts; all its emojis, whatever the limit: it is
+ *            small), as "<style>:test binding" in the outcome's evals
  *
  * The emojis are loaded once per resolution and limit, and shared by every run.
  */
@@ -22,6 +25,7 @@ import { join } from "node:path";
 import { captionView } from "../data/openmoji/caption-view.js";
 import { EmojiCollection, loadEmojiCollection } from "../data/openmoji/collection.js";
 import { EMOJI_STYLES } from "../data/openmoji/styles.js";
+import { bindingSet, evaluateBinding, type BindingSet } from "../eval/binding.js";
 import { evaluateHeldOut } from "../eval/held-out.js";
 import { modelEncoder } from "../eval/encoder.js";
 import { openMojiEvalSet, type OpenMojiEvalSet } from "../eval/openmoji.js";
@@ -58,6 +62,7 @@ export function downsample(points: readonly [number, number][]): [number, number
 export function emojiRunner(): ExecuteRun {
   const collections = new Map<string, Promise<EmojiCollection>>();
   const evalSets = new Map<string, Promise<OpenMojiEvalSet>>();
+  const bindingSets = new Map<string, Promise<BindingSet>>();
   const load = (resolution: number, limit: number | null, cacheDir: string | undefined) => {
     const key = `${resolution}/${limit}`;
     let found = collections.get(key);
@@ -85,6 +90,7 @@ export function emojiRunner(): ExecuteRun {
             outDir: dir, model: config.model, data: { kind: "emoji", dataset: trainOn, split: config.data.split }, seed: config.seed,
             steps: t.steps, batchSize: t.batchSize, lr: t.lr, warmup: t.warmup, weightDecay: t.weightDecay, gradClipNorm: t.gradClipNorm,
             loss: t.loss, augment: t.augment, temperature: t.temperature, chunkSize: t.chunkSize, vocabSize: t.vocabSize, contextLength: t.contextLength,
+            ...(t.hardNegatives === true ? { hardNegatives: true } : {}),
             threads: config.threads, dataParallel: config.dataParallel, checkpointEvery: 0, evalEvery: 0, signal: context.signal,
           },
           {
@@ -111,6 +117,12 @@ export function emojiRunner(): ExecuteRun {
         let set = evalSets.get(key);
         if (set === undefined) evalSets.set(key, (set = openMojiEvalSet(resolution, spec.split, { style: spec.style, openMoji: all.part(spec.style)!, cacheDir: context.cacheDir })));
         evals[evalName(spec)] = (await evaluateHeldOut(encoder, await set)).record;
+      }
+      for (const spec of config.binding ?? []) {
+        const key = `${resolution}/${evalName(spec)}`;
+        let set = bindingSets.get(key);
+        if (set === undefined) bindingSets.set(key, (set = bindingSet(resolution, spec.split, spec.style, { cacheDir: context.cacheDir, openMoji: all.part(spec.style) })));
+        evals[`${evalName(spec)} binding`] = (await evaluateBinding(encoder, await set)).record;
       }
       return withCaptions(outcome(result.steps, "steps", losses, scales, skipped, evals, result.model.numParameters(), started));
     } finally {

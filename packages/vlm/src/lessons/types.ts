@@ -28,6 +28,8 @@ export interface LessonTraining {
   temperature: TemperatureMode;
   /** Gradient caching: rows per forward pass (a batch larger than fits), or null. */
   chunkSize: number | null;
+  /** One swapped-caption hard negative per image (`duet train --hard-negatives`); absent: none. */
+  hardNegatives?: boolean;
   vocabSize: number;
   contextLength: number | "fit";
 }
@@ -47,6 +49,8 @@ export interface RunSpec {
   /** `captions`: noisy and/or filtered training captions (data/openmoji/caption-view.ts); absent: the clean ones. */
   data: { styles: EmojiStyle[]; split: "train"; limit: number | null; captions?: CaptionDataSpec };
   eval: EvalSpec[];
+  /** Attribute-binding benchmarks to score too (eval/binding.ts), as "<style>:<split> binding" in the outcome's evals; absent: none. */
+  binding?: EvalSpec[];
 }
 
 /** Everything that decides a run's outcome; its hash names the run in the cache. */

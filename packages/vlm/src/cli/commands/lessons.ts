@@ -143,7 +143,7 @@ export function lessonsCommandWith(options: LessonsCommandOptions = {}): Command
         (hash) => existsSync(runPath(out, hash)),
         listCachedRuns(out),
       ));
-      if (positionals.length === 0) io.err(`not built yet, so not run: ${LESSONS.filter((l) => !isBuilt(l)).map((l) => l.name).join(", ")}`);
+      if (positionals.length === 0 && LESSONS.some((l) => !isBuilt(l))) io.err(`not built yet, so not run: ${LESSONS.filter((l) => !isBuilt(l)).map((l) => l.name).join(", ")}`);
       for (const note of plan.notes) io.err(note);
 
       const total = plan.lessons.reduce((a, p) => a + p.configs.length, 0);
