@@ -60,6 +60,8 @@ function metricsOf(...[outcome, config]: Parameters<Lesson["metricsOf"]>): Metri
     const n = num(record["binding_n"]);
     metrics[name] = score;
     metrics[`${name} n`] = n;
+    // pairs whose caption and twin came out as one feature (most often cut to the same tokens by a short context)
+    metrics[`${name} ties`] = num(record["binding_ties"]);
     for (const kind of ["skin tones", "genders", "facing"]) {
       if (record[`binding ${kind}`] !== undefined) metrics[`${name} ${kind}`] = num(record[`binding ${kind}`]);
     }
