@@ -22,6 +22,7 @@ import { isCoCa, type CoCa } from "../model/coca.js";
 import { generateCaptions, stripEnd, type GenerateOptions } from "../model/coca-generate.js";
 import type { LoadedCheckpoint } from "../model/index.js";
 import { ModelError } from "../model/errors.js";
+import { detokenize } from "../tokenizer/detokenize.js";
 import type { CaptionSet } from "./caption-data.js";
 import { captionMetrics, type CaptionMetrics } from "./caption-metrics.js";
 import { embedImageStream, type ProgressFactory } from "./embed.js";
@@ -69,7 +70,7 @@ export async function captionSet(checkpoint: LoadedCheckpoint, set: CaptionSet, 
       const generated = generateCaptions(model, concat(images, 0), { ...decode, ...ids, firstItem: a });
       generated.forEach((row, k) => {
         const tokens = stripEnd(row, ids.eotId);
-        out.push({ image: set.label(a + k), text: tokenizer.decode(tokens).trim(), tokens });
+        out.push({ image: set.label(a + k), text: detokenize(tokenizer.decode(tokens)), tokens });
       });
       progress?.update(b);
     }

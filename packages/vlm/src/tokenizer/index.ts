@@ -36,6 +36,7 @@ export {
   parseClipMerges,
 } from "./clip-vocab.js";
 export { basicClean, cleanText, whitespaceClean } from "./clean.js";
+export { detokenize } from "./detokenize.js";
 export { fixText } from "./ftfy.js";
 export { htmlUnescape } from "./html-unescape.js";
 export { fitContextLength, learnMerges, trainBpe, type TrainOptions } from "./trainer.js";

@@ -14,6 +14,7 @@ import { isCoCa } from "../../model/coca.js";
 import { generateCaptions, longestCaption, stripEnd } from "../../model/coca-generate.js";
 import { buildZeroShotClassifier, zeroShotLogits } from "../../eval/zero-shot.js";
 import { rgbImage, type RgbImage } from "../../image/image.js";
+import { detokenize } from "../../tokenizer/detokenize.js";
 import { checkpointFromFiles, fetchCheckpoint, type BrowserCheckpoint } from "../checkpoint.js";
 import { decodeImageBlob, fetchImage } from "../decode-image.js";
 import type { CaptionHit, EngineEvent, EngineMethods, EngineRequest, EngineResponse, MethodName, ModelSummary, SearchHit } from "./protocol.js";
@@ -241,7 +242,7 @@ const handlers: { [M in MethodName]: (params: Parameters<EngineMethods[M]>[0]) =
     // the decoding of `duet caption` (eval/caption-eval.ts captionSet), for one image
     const [row] = generateCaptions(model, stack([c.preprocessImage(decoded)]), { sotId: sotTokenId, eotId: eotTokenId, beams: width });
     const tokens = stripEnd(row!, eotTokenId);
-    return { text: c.tokenizer.decode(tokens).trim(), tokens, ms: performance.now() - started };
+    return { text: detokenize(c.tokenizer.decode(tokens)), tokens, ms: performance.now() - started };
   },
   async embed({ texts, images }) {
     const c = requireCheckpoint();
