@@ -41,7 +41,7 @@ describe("pool: chunked jobs", () => {
 
   it("reports a kernel that throws, and keeps working afterwards", () => {
     withTwoThreads(() => {
-      const buffers = [allocate("float32", 1 << 16, true)];
+      const buffers = [allocate("float32", 1 << 16, "shared")];
       expect(() => parallelFor("noSuchKernel" as KernelName, buffers, [], 1000, 1)).toThrow(/unknown kernel "noSuchKernel"/);
       const x = tensor(Array.from({ length: 1 << 17 }, (_, i) => i), [1 << 17]);
       expect(add(x, x).get(12345)).toBe(24690);

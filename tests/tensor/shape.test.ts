@@ -7,6 +7,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   getNumThreads,
+  matmul,
+  ones,
   setNumThreads,
   sharesLargeBuffers,
   BYTES_PER_ELEMENT,
@@ -385,6 +387,24 @@ describe("allocate", () => {
     setNumThreads(2);
     try {
       checkSharing();
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
+  it("with threads, \"shared\" and \"plain\" override the size rule; a product too small to split gets plain memory", () => {
+    const before = getNumThreads();
+    setNumThreads(2);
+    try {
+      expect(isShared(allocate("float32", 4, "shared"))).toBe(true);
+      expect(isShared(allocate("float32", 1 << 20, "plain"))).toBe(false);
+      expect(allocate("float64", 1 << 13, "plain").every((v) => v === 0)).toBe(true);
+      // 64x64x64 (0.5 MFLOP) stays on this thread: its 16 KB output is plain, though the size rule would share it
+      const small = matmul(ones([64, 64]), ones([64, 64]));
+      expect(isShared(small.data)).toBe(false);
+      expect(small.data[0]).toBe(64);
+      // 256x256x256 is split over the pool, which writes its output in place
+      expect(isShared(matmul(ones([256, 256]), ones([256, 256])).data)).toBe(true);
     } finally {
       setNumThreads(before);
     }

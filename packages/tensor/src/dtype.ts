@@ -44,12 +44,15 @@ export function sharesLargeBuffers(): boolean {
 }
 
 /**
- * A zero-filled buffer of `length` elements of `dtype`, shared when large or when `shared`
- * (a small output of a job the worker pool will write, such as LayerNorm's per-row mean).
+ * A zero-filled buffer of `length` elements of `dtype`. `memory` says where: "shared" (an output
+ * the worker pool will write, however small, such as LayerNorm's per-row mean), "plain" (an
+ * output its op computes on this thread: a fresh SharedArrayBuffer costs more to allocate and
+ * to collect than an ArrayBuffer, and a later job copies what it needs), or "auto": shared
+ * when large (SHARED_MIN_BYTES and up) and threads are on.
  */
-export function allocate(dtype: DType, length: number, shared = false): TypedArray {
+export function allocate(dtype: DType, length: number, memory: "auto" | "shared" | "plain" = "auto"): TypedArray {
   const bytes = length * BYTES_PER_ELEMENT[dtype];
-  if ((shared && hasShared) || (shareLargeBuffers && bytes >= SHARED_MIN_BYTES)) {
+  if ((memory === "shared" && hasShared) || (memory === "auto" && shareLargeBuffers && bytes >= SHARED_MIN_BYTES)) {
     const buffer = newSharedArrayBuffer(bytes); // counted: see shared-memory.ts
     switch (dtype) {
       case "float32":

@@ -72,9 +72,9 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
   const n = sizeOf(S);
   const rows = sizeOf(x.shape.slice(0, lead));
   const parallel = willSplit(rows * n, 2 * PARALLEL_MIN_ELEMENTS);
-  const out = allocate(x.dtype, rows * n, parallel);
-  const means = allocate(x.dtype, rows, parallel);
-  const rstds = allocate(x.dtype, rows, parallel);
+  const out = allocate(x.dtype, rows * n, parallel ? "shared" : "auto");
+  const means = allocate(x.dtype, rows, parallel ? "shared" : "auto");
+  const rstds = allocate(x.dtype, rows, parallel ? "shared" : "auto");
   const xd = x.contiguousData();
   const wd = weight?.contiguousData();
   const bd = bias?.contiguousData();
@@ -118,13 +118,13 @@ export function layerNormBackward(
   const [xd, gd, md, rd, w] = poolReady(inputs, work, 2 * PARALLEL_MIN_ELEMENTS) as [TypedArray, TypedArray, TypedArray, TypedArray, TypedArray];
   let dx: Tensor | null = null;
   if (options.dx ?? true) {
-    const out = allocate(x.dtype, x.size, parallel);
+    const out = allocate(x.dtype, x.size, parallel ? "shared" : "auto");
     parallelFor("layerNormBackward", [xd, w, gd, md, rd, out], [n, wd ? 1 : 0], rows, minRows(n));
     dx = new Tensor(out, x.shape);
   }
   if (!(options.params ?? true)) return { dx, dweight: null, dbias: null };
-  const dw = allocate("float64", n, parallel);
-  const db = allocate("float64", n, parallel);
+  const dw = allocate("float64", n, parallel ? "shared" : "auto");
+  const db = allocate("float64", n, parallel ? "shared" : "auto");
   // split by columns, each summed over every row: a thread gets at least PARALLEL_MIN_ELEMENTS elements
   parallelFor("layerNormParamGrads", [xd, gd, md, rd, dw, db], [n, rows], n, Math.ceil(PARALLEL_MIN_ELEMENTS / Math.max(1, rows)));
   const shape = [...normalizedShape];

@@ -64,7 +64,7 @@ interface Plan {
   out: Tensor;
 }
 
-function plan(a: Tensor, b: Tensor): Plan {
+function plan(a: Tensor, b: Tensor, output: "auto" | "pool" = "auto"): Plan {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new TensorError("matmul", `both operands need at least 1 dim, got a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
   }
@@ -90,7 +90,7 @@ function plan(a: Tensor, b: Tensor): Plan {
   // mixed float32/float64 operands compute in float64
   const A = a2.dtype === dtype ? a2 : a2.to(dtype);
   const B = b2.dtype === dtype ? b2 : b2.to(dtype);
-  const c = allocate(dtype, nBatch * M * N);
+  const c = allocate(dtype, nBatch * M * N, output === "pool" ? (splits(nBatch, M, K, N) ? "shared" : "plain") : "auto");
   const outShape = [...batch, ...(a.ndim === 1 ? [] : [M]), ...(b.ndim === 1 ? [] : [N])];
   if (nBatch > 1 && stacksRows(batch, aBatchStrides, bBatchStrides, M * A.strides[A.ndim - 2]!)) {
     // one b for every batch and a's matrices stacked row after row: one (nBatch*M, K) @ (K, N)
@@ -168,12 +168,28 @@ function matmulKey(a: Tensor, b: Tensor): string {
   return `${batch > 1 ? `${batch} x ` : ""}(${M}x${K}${aCol !== 1 ? "ᵀ" : ""} @ ${K}x${N}${bCol !== 1 ? "ᵀ" : ""})`;
 }
 
+/** Row blocks a thread must get at least, for products of K x N (see PARALLEL_MIN_FLOPS). */
+function minUnitsPerThread(K: number, N: number): number {
+  return Math.ceil(PARALLEL_MIN_FLOPS / Math.max(1, 6 * N * K));
+}
+
+/**
+ * Whether the pool will split a product of this shape: what decides where its output goes.
+ * An output the pool will not write stays on plain memory: a fresh SharedArrayBuffer costs
+ * more to allocate and to collect than an ArrayBuffer, and a small product on two threads was
+ * slower than on one for that alone (`pnpm bench`, 64³: 0.185 ms against 0.109).
+ */
+function splits(nBatch: number, M: number, K: number, N: number): boolean {
+  // the rows of a stacked batch are one product, so the unit count is at least this one's
+  return getNumThreads() > 1 && nBatch * Math.ceil(M / 3) >= 2 * minUnitsPerThread(K, N);
+}
+
 function matmulTiled(a: Tensor, b: Tensor): Tensor {
-  const p = plan(a, b);
+  const p = plan(a, b, "pool");
   const g = p.batches[0];
   if (!g || g.M === 0 || g.N === 0) return p.out;
   const units = gemmUnitCount(p.batches);
-  const minUnits = Math.ceil(PARALLEL_MIN_FLOPS / Math.max(1, 6 * g.N * g.K));
+  const minUnits = minUnitsPerThread(g.K, g.N);
   let aData = g.a;
   let bData = g.b;
   if (getNumThreads() > 1 && units >= 2 * minUnits && isShared(g.c)) {

@@ -215,7 +215,7 @@ const PARALLEL_MIN_ELEMENTS = 1 << 15;
 
 /** Runs `fill` on a float64 accumulator of the output's size and stores it as `dtype` (`shared`: for the pool to write). */
 function run(plan: Plan, dtype: DType, fill: (acc: Float64Array) => void, shared = false): Tensor {
-  const acc = allocate("float64", sizeOf(plan.shape), shared) as Float64Array;
+  const acc = allocate("float64", sizeOf(plan.shape), shared ? "shared" : "auto") as Float64Array;
   fill(acc);
   if (dtype === "float64") return new Tensor(acc, plan.shape);
   const out = allocate(dtype, acc.length);

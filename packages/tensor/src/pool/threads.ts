@@ -209,7 +209,7 @@ export function willSplit(work: number, minWork: number): boolean {
  * split (`willSplit`), small inputs on ordinary memory (a bias, a LayerNorm weight, a
  * one-element number) get a shared copy, which costs little beside the job. A large
  * unshared input is left alone, and keeps the job on this thread. Inputs only: a copy is
- * never written back, so outputs must be allocated shared (`allocate(dtype, n, true)`).
+ * never written back, so outputs must be allocated shared (`allocate(dtype, n, "shared")`).
  */
 export function poolReady<T extends Float32Array | Float64Array | Int32Array>(inputs: T[], work: number, minWork: number): T[] {
   if (!willSplit(work, minWork)) return inputs;
