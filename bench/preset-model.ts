@@ -4,10 +4,10 @@
  */
 
 import { fitContextLength, getPreset, modelConfigToJson, parseModelConfig, resolveTrainData, trainBpe, type ModelConfigJson } from "@duet/vlm";
-import type { BenchModel } from "./train-options.js";
+import type { PresetName } from "@duet/vlm";
 
 /** A preset's model config as trainClip builds it: a "fit" text context is sized to OpenMoji's training captions, as `duet demo` does. */
-export async function presetModel(name: BenchModel): Promise<{ json: ModelConfigJson; lr: number; weightDecay: number; gradClipNorm: number | null; batch: number; description: string }> {
+export async function presetModel(name: PresetName): Promise<{ json: ModelConfigJson; lr: number; weightDecay: number; gradClipNorm: number | null; batch: number; description: string }> {
   const preset = getPreset(name);
   const json = preset.model;
   const text = (json["text_cfg"] ?? {}) as Record<string, unknown>;

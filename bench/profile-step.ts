@@ -17,7 +17,7 @@
  * Thread hand-offs are not in a one-thread profile: `pnpm bench:train` gives them, as the CPU
  * time of a data-parallel step beyond a one-thread step.
  *
- * Usage: pnpm bench:profile [--model demo|reference] [--steps N] [--warmup N] [--json]
+ * Usage: pnpm bench:profile [--model demo|reference|coca] [--steps N] [--warmup N] [--json]
  */
 
 import { Session } from "node:inspector/promises";
@@ -25,7 +25,11 @@ import { Generator, observeKernels, randn, setNumThreads, shutdownThreads, Tenso
 import { createModel, parseModelConfig, recipeDefaults, startStepEngine, TrainingStep, type ModelConfig } from "@duet/vlm";
 import { categoryOf, flopsOf, selfTimes, shortUrl } from "./profile-report.js";
 import { presetModel } from "./preset-model.js";
-import { MODELS, type BenchModel } from "./train-options.js";
+import { MODELS as TRAIN_MODELS } from "./train-options.js";
+
+/** bench:train's models, and the CoCa preset (profiled only: PyTorch's side of bench:train has no CoCa step). */
+const MODELS = [...TRAIN_MODELS, "coca"] as const;
+type BenchModel = (typeof MODELS)[number];
 
 const USAGE = `usage: pnpm bench:profile [--model ${MODELS.join("|")}] [--steps N] [--warmup N] [--json]
 
@@ -33,9 +37,9 @@ Profiles one thread running the trainer's step of a bench preset on a synthetic 
 time per category (matmul, softmax, layerNorm, elementwise, optimizer, autograd, GC, ...),
 every matrix product by shape, and the top functions.
 
-  --model NAME   demo (default) or reference
-  --steps N      profiled steps (default: demo 6, reference 2)
-  --warmup N     steps before profiling (default: demo 3, reference 1)
+  --model NAME   demo (default), reference or coca
+  --steps N      profiled steps (default: demo and coca 6, reference 2)
+  --warmup N     steps before profiling (default: demo and coca 3, reference 1)
   --json         the result as JSON on stdout`;
 
 interface Options {
@@ -97,8 +101,8 @@ async function main(): Promise<void> {
     return;
   }
   const { model: modelName, json } = options;
-  const steps = options.steps ?? (modelName === "demo" ? 6 : 2);
-  const warmup = options.warmup ?? (modelName === "demo" ? 3 : 1);
+  const steps = options.steps ?? (modelName === "reference" ? 2 : 6);
+  const warmup = options.warmup ?? (modelName === "reference" ? 1 : 3);
   const say = json ? (line: string) => console.error(line) : (line: string) => console.log(line);
 
   const preset = await presetModel(modelName);
