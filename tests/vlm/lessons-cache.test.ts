@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { batchSizeLesson } from "../../packages/vlm/src/lessons/batch-size.js";
 import { canonicalJson, configHash, listCachedRuns, readCachedRun, runPath, writeRun } from "../../packages/vlm/src/lessons/cache.js";
-import { lessonConfigs, makePlan, QUICK_FRACTION, runCost } from "../../packages/vlm/src/lessons/plan.js";
+import { lessonConfigs, makePlan, QUICK_FRACTION, QUICK_LIMIT, runCost } from "../../packages/vlm/src/lessons/plan.js";
 import { projectionDimLesson } from "../../packages/vlm/src/lessons/projection-dim.js";
 import { runPlan } from "../../packages/vlm/src/lessons/runner.js";
 import type { LessonRunConfig } from "../../packages/vlm/src/lessons/types.js";
@@ -96,7 +96,7 @@ describe("runPlan", () => {
     expect(first.calls).toHaveLength(2);
     expect(stopped).toMatchObject({ trained: 2, cached: 0, left: total - 2 });
     // seeds interleaved: seed 0 of the first two points ran first
-    expect(first.calls).toEqual([`projection-dim/embed 2/0`, `projection-dim/embed 8/0`]);
+    expect(first.calls).toEqual([`projection-dim/embed 2/0`, `projection-dim/embed 16/0`]);
 
     const again = makePlan([projectionDimLesson], { ...PLAN_OPTIONS, seeds: 2, samples: 256 }, (h) => existsSync(runPath(dir, h)), listCachedRuns(dir));
     expect(again.notes.join("\n")).toMatch(/\(2 cached\)/);
@@ -126,12 +126,16 @@ describe("runPlan", () => {
 });
 
 describe("makePlan", () => {
-  it("--quick: the fewest points, one seed, 1/16 of the samples", () => {
-    const plan = makePlan([batchSizeLesson], { ...PLAN_OPTIONS, quick: true }, () => false);
+  it("--quick: the fewest points, one seed, 1/32 of the samples, the first QUICK_LIMIT emojis of each style", () => {
+    const plan = makePlan([batchSizeLesson], { ...PLAN_OPTIONS, limit: null, quick: true }, () => false);
     const [lesson] = plan.lessons;
     expect(lesson!.points.map((p) => p.label)).toEqual([...batchSizeLesson.fewest]);
     expect(plan.seeds).toBe(1);
     expect(lesson!.samples).toBe(batchSizeLesson.samples * QUICK_FRACTION);
+    for (const c of lesson!.configs) expect([c.data.limit, ...c.eval.map((e) => e.limit)]).toEqual([QUICK_LIMIT, QUICK_LIMIT]);
+    // a limit given wins over the quick default
+    const limited = makePlan([batchSizeLesson], { ...PLAN_OPTIONS, quick: true, limit: 150 }, () => false);
+    expect(limited.lessons[0]!.configs[0]!.data.limit).toBe(150);
     // equal samples seen: steps × batch is the same at every point
     for (const c of lesson!.configs) expect(c.training.steps * c.training.batchSize).toBe(lesson!.samples);
   });

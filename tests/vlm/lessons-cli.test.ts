@@ -23,7 +23,7 @@ describe("duet lessons, for real", () => {
     const out = tempDir("lessons-cli");
     const first = await duet("lessons", "projection-dim", "--out", out, ...TINY, "--json");
     expect(first.code, first.stderr.join("\n")).toBe(0);
-    expect(first.stderr.join("\n")).toMatch(/projection-dim: 3 points × 1 seed = 3 runs, 256 samples seen each \(embed 2; embed 32; embed 512\)/);
+    expect(first.stderr.join("\n")).toMatch(/projection-dim: 3 points × 1 seed = 3 runs, 256 samples seen each \(embed 2; embed 16; embed 512\)/);
     const summary = first.json<{ out: string; lessons: { name: string; verdict: { status: string; reason: string } }[]; runs: Record<string, number> }>();
     expect(summary.runs).toEqual({ trained: 3, cached: 0, left: 0 });
     expect(summary.lessons[0]!.name).toBe("projection-dim");
@@ -31,7 +31,7 @@ describe("duet lessons, for real", () => {
 
     const file = JSON.parse(readFileSync(join(out, "lessons.json"), "utf8")) as LessonsFile;
     const [lesson] = file.lessons;
-    expect(lesson!.runs.map((r) => r.point)).toEqual(["embed 2", "embed 32", "embed 512"]);
+    expect(lesson!.runs.map((r) => r.point)).toEqual(["embed 2", "embed 16", "embed 512"]);
     for (const run of lesson!.runs) {
       expect(run.steps).toBe(2);
       expect(run.config.model["embed_dim"]).toBe(Number(run.point.split(" ")[1]));
@@ -75,7 +75,7 @@ describe("duet lessons, interrupted", () => {
     expect(code).toBe(130);
     expect(fake.calls).toHaveLength(1);
     expect(io.stderr.join("\n")).toMatch(/interrupted \(Ctrl-C\): stopping after the run in progress/);
-    expect(io.stderr.at(-1)).toMatch(/stopped by SIGINT: 4 runs left; the finished ones are cached in .*runs: run the same command again to continue/);
+    expect(io.stderr.at(-1)).toMatch(/stopped by SIGINT: 3 runs left; the finished ones are cached in .*runs: run the same command again to continue/);
     const file = JSON.parse(readFileSync(join(out, "lessons.json"), "utf8")) as LessonsFile;
     expect(file.lessons[0]!.verdict.status).toBe("incomplete");
     expect(existsSync(join(out, "index.html"))).toBe(true);
@@ -83,7 +83,7 @@ describe("duet lessons, interrupted", () => {
     const rest = fakeTrainer();
     const next = await lessonsCommandWith({ execute: rest.execute }).run(["projection-dim", "--out", out, "--seeds", "1", "--samples", "256", "--threads", "1"], captureIo());
     expect(next).toBe(0);
-    expect(rest.calls).toEqual(["embed 8", "embed 32", "embed 128", "embed 512"].map((p) => `projection-dim/${p}/0`));
+    expect(rest.calls).toEqual(["embed 16", "embed 128", "embed 512"].map((p) => `projection-dim/${p}/0`));
   });
 });
 

@@ -17,7 +17,8 @@ import { standardMetrics } from "./metrics.js";
 import { best, describeGap, formatPercentStat, gap, noiseNote, statsByPoint } from "./stats.js";
 import type { Lesson, LessonPoint } from "./types.js";
 
-const DIMS = [2, 8, 32, 128, 512];
+// factors of 8 from 2 to 128, then the largest: four points keep the lesson within its half-hour
+const DIMS = [2, 16, 128, 512];
 
 function dimPoint(dim: number): LessonPoint {
   return {
@@ -37,7 +38,7 @@ export const projectionDimLesson: Lesson = {
   changes: `embed_dim, the width of the shared embedding space: ${DIMS.join(", ")}`,
   holds: "both towers (the demo's: width 64), the data, the recipe and samples seen",
   points: DIMS.map(dimPoint),
-  fewest: ["embed 2", "embed 32", "embed 512"],
+  fewest: ["embed 2", "embed 16", "embed 512"],
   samples: LESSON_SAMPLES,
   metricsOf: standardMetrics,
   plot: {

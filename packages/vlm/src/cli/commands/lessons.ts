@@ -48,8 +48,9 @@ Writes
   --out DIR           where to write (default runs/lessons); an earlier lessons folder is
                       continued, its lessons not run now are kept on the page
   --seeds N           seeds per point (default 3; 1 with --quick)
-  --quick             a smoke run: the fewest points of each lesson, 1/16 of the samples,
-                      1 seed — minutes, not hours; its verdicts are not measurements
+  --quick             a smoke run: the fewest points of each lesson, 1/32 of the samples,
+                      the first 800 emojis of each style, 1 seed: about three minutes,
+                      not hours; its verdicts are not measurements
   --minutes M         fit the runs still to do into about M minutes: first fewer samples per
                       run (down to 1/4), then the fewest points (samples down to 1/8); what
                       changed is printed before the first run, and a budget too small even
