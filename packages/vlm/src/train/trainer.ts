@@ -160,7 +160,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
       const fit = fitter?.fitAt(step) ?? null;
       if (fit !== null) {
         if (fit.steps !== run.steps) stepper.reschedule(fit.steps);
-        log(`time budget: ${run.steps} steps fit in ${run.timeBudgetMinutes} min at ${fit.secondsPerStep.toFixed(2)} s per step`);
+        log(`time budget: ${run.steps} steps fit in ${Number(run.timeBudgetMinutes?.toFixed(2))} min at ${fit.secondsPerStep.toFixed(2)} s per step`);
       }
       const t0 = performance.now();
       const outcome = await stepper.run(step, async (micro) => {
