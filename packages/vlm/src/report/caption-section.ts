@@ -7,18 +7,10 @@
  */
 
 import { escapeHtml } from "./html.js";
+import type { CaptionMetrics } from "../eval/caption-metrics.js";
 
-/** One row of scores, as eval/caption-metrics.ts computes them (a structural copy: report/ reads numbers, not evaluators). */
-export interface CaptionScores {
-  bleu1: number;
-  bleu2: number;
-  bleu3: number;
-  bleu4: number;
-  rougeL: number;
-  ciderD: number;
-  /** Images scored. */
-  n: number;
-}
+/** One row of scores, as eval/caption-metrics.ts computes them. */
+export type CaptionScores = CaptionMetrics;
 
 export interface CaptionExample {
   /** The emoji at display size, a data: URI. */
