@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import { augmentationLesson } from "../../packages/vlm/src/lessons/augmentation.js";
-import { R5, ZERO_SHOT } from "../../packages/vlm/src/lessons/base.js";
+import { R5, R5_CHANCE, ZERO_SHOT } from "../../packages/vlm/src/lessons/base.js";
 import { batchSizeLesson } from "../../packages/vlm/src/lessons/batch-size.js";
 import { LESSONS, selectLessons } from "../../packages/vlm/src/lessons/catalog.js";
 import { lossLesson } from "../../packages/vlm/src/lessons/loss.js";
@@ -62,6 +62,13 @@ describe("batch-size", () => {
     expect(peak.status).toBe("holds");
     expect(peak.reason).toMatch(/Past batch 256 it fell again \(batch 2048: 15\.0 ± 0\.4%\)/);
   });
+  it("names a largest batch that stayed at chance", () => {
+    const r5 = [0.15, 0.12, 0.05, 0.01];
+    const v = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: r5[i]!, [R5_CHANCE]: 0.009, [ZERO_SHOT]: 0.02, "loss / ln N": 0.5 + 0.15 * i }));
+    expect(v.reason).toMatch(/Past batch 16 it fell again \(batch 2048: 1\.0 ± 0\.4%, at chance \(0\.9%\): \d+ steps taught it nothing measurable\)/);
+    const learned = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: [0.15, 0.12, 0.08, 0.05][i]!, [R5_CHANCE]: 0.009, [ZERO_SHOT]: 0.02, "loss / ln N": 0.5 }));
+    expect(learned.reason).toMatch(/batch 2048: 5\.0 ± 0\.4%\)/);
+  });
   it("says so when one seed gives no spread", () => {
     const runs = synthRuns(batchSizeLesson, (_p) => ({ [R5]: 0.2, [ZERO_SHOT]: 0.02 }), 1);
     expect(batchSizeLesson.verdict(runs, batchSizeLesson.points!).reason).toMatch(/One seed: no spread was measured/);
@@ -112,6 +119,21 @@ describe("loss", () => {
     expect(v.reason).toMatch(/lead shrank by 8\.0 points/);
     expect(verdictOf(lossLesson, metrics(0.08, 0.08)).status).toBe("holds partly");
     expect(verdictOf(lossLesson, metrics(-0.05, -0.05)).status).toBe("does not hold at this scale");
+  });
+  it("does not count the two meeting at chance as the gap closing", () => {
+    // InfoNCE at chance at batch 512 and SigLIP within a point of it: "meeting" there is no finding
+    const chance = 0.009;
+    const atChance = (p: LessonPoint) => {
+      const batch = Number(p.x);
+      const r5 = batch === 32 ? (p.series === "SigLIP" ? 0.23 : 0.15) : p.series === "SigLIP" ? 0.011 : chance;
+      return { [R5]: r5, [R5_CHANCE]: chance };
+    };
+    const v = verdictOf(lossLesson, atChance);
+    expect(v.status).toBe("holds partly");
+    expect(v.reason).toMatch(/At batch 512 both stayed at chance \(R@5 0\.9%; SigLIP 1\.1 ± 0\.4%, InfoNCE 0\.9 ± 0\.4%\): its \d+ steps taught neither anything measurable/);
+    expect(v.reason).toMatch(/SigLIP's lead went from \+8\.0 points at batch 32 to \+0\.2 at batch 512: not a shrinking that counts/);
+    // the same numbers without a recorded chance level: the lead shrank clearly
+    expect(verdictOf(lossLesson, (p) => ({ [R5]: atChance(p)[R5] })).status).toBe("holds");
   });
 });
 

@@ -47,6 +47,8 @@ export const CHUNK_ABOVE = 512;
 /** The metrics most verdicts read (run.ts standardMetrics names them "<set> R@5", ...). */
 export const R5 = "openmoji:test R@5";
 export const ZERO_SHOT = "openmoji:test zero-shot top-1";
+/** R@5's chance level on the same set (k / the number of test items). */
+export const R5_CHANCE = "openmoji:test chance R@5";
 /** The smallest gaps that count, in the metric's units (stats.ts). */
 export const MIN_RECALL_GAP = 0.01;
 export const MIN_ZERO_SHOT_GAP = 0.005;

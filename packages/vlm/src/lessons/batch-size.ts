@@ -13,9 +13,9 @@
  * worse on both → holds; on one → holds partly; on neither → does not hold at this scale.
  */
 
-import { CHUNK_ABOVE, LESSON_SAMPLES, lrRule, MIN_GAPS, MIN_RECALL_GAP, MIN_ZERO_SHOT_GAP, R5, scaledLr, ZERO_SHOT } from "./base.js";
+import { CHUNK_ABOVE, LESSON_SAMPLES, lrRule, MIN_GAPS, MIN_RECALL_GAP, MIN_ZERO_SHOT_GAP, R5, R5_CHANCE, scaledLr, ZERO_SHOT } from "./base.js";
 import { standardMetrics } from "./metrics.js";
-import { best, describeGap, formatPercentStat, formatStat, gap, noiseNote, statsByPoint, statusOf } from "./stats.js";
+import { best, chanceOf, describeGap, formatPercentStat, formatStat, gap, noiseNote, statsByPoint, statusOf } from "./stats.js";
 import type { Lesson, LessonPoint } from "./types.js";
 
 const BATCHES = [16, 64, 256, 2048];
@@ -81,9 +81,12 @@ export const batchSizeLesson: Lesson = {
     ];
     if (top !== largest) {
       const past = gap(r5.get(top)!, r5.get(largest)!, MIN_RECALL_GAP);
+      const chance = chanceOf(runs, largest, R5, R5_CHANCE, MIN_RECALL_GAP);
+      const steps = runs.find((r) => r.point === largest)?.steps;
+      const atChance = chance?.atChance ? `, at chance (${(100 * chance.chance).toFixed(1)}%)${steps === undefined ? "" : `: ${steps} steps taught it nothing measurable`}` : "";
       parts.push(
         past.clear
-          ? `Past ${top} it fell again (${largest}: ${formatPercentStat(r5.get(largest)!)}): at equal samples seen a larger batch takes fewer steps, which cost more than its extra negatives bought.`
+          ? `Past ${top} it fell again (${largest}: ${formatPercentStat(r5.get(largest)!)}${atChance}): at equal samples seen a larger batch takes fewer steps, which cost more than its extra negatives bought.`
           : `Larger batches than ${top} were within the noise of it.`,
       );
     }

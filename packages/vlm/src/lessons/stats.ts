@@ -100,3 +100,15 @@ export function noiseNote(runs: readonly LessonRun[], minEffect: string): string
     ? `A gap counts when it exceeds twice its standard error over ${seeds} seeds and at least ${minEffect}.`
     : `One seed: no spread was measured, so a gap counts from ${minEffect}; run more seeds before trusting it.`;
 }
+
+/**
+ * The chance level a point's runs recorded under `chanceMetric`, and whether the point's mean
+ * `metric` stayed within `minEffect` of it (it learned nothing measurable: a comparison there
+ * says nothing of the thing swept). Null when the runs recorded no chance level.
+ */
+export function chanceOf(runs: readonly LessonRun[], point: string, metric: string, chanceMetric: string, minEffect: number): { chance: number; atChance: boolean } | null {
+  const chance = pointStat(runs, point, chanceMetric);
+  const value = pointStat(runs, point, metric);
+  if (chance.n === 0 || value.n === 0) return null;
+  return { chance: chance.mean, atChance: value.mean - chance.mean < minEffect };
+}
