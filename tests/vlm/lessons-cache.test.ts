@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { batchSizeLesson } from "../../packages/vlm/src/lessons/batch-size.js";
 import { canonicalJson, configHash, listCachedRuns, readCachedRun, runPath, writeRun } from "../../packages/vlm/src/lessons/cache.js";
-import { lessonConfigs, makePlan, QUICK_FRACTION, QUICK_LIMIT, runCost } from "../../packages/vlm/src/lessons/plan.js";
+import { COST, lessonConfigs, makePlan, QUICK_FRACTION, QUICK_LIMIT, runCost } from "../../packages/vlm/src/lessons/plan.js";
 import { projectionDimLesson } from "../../packages/vlm/src/lessons/projection-dim.js";
 import { runPlan } from "../../packages/vlm/src/lessons/runner.js";
 import type { LessonRunConfig } from "../../packages/vlm/src/lessons/types.js";
@@ -157,5 +157,18 @@ describe("makePlan", () => {
     const slow = makePlan([batchSizeLesson], { ...PLAN_OPTIONS }, () => false, [{ ...run!, seconds: 2 * runCost(run!.config) }]);
     expect(slow.seconds).toBeCloseTo(2 * full.seconds, 6);
     expect(slow.notes.at(-1)).toMatch(/1 run finished here \(×2\.00 the default estimate\)/);
+  });
+
+  it("a run on the first emojis of each style is estimated cheaper: its setup and scoring shrink with the data, its training does not", () => {
+    const [config] = makePlan([batchSizeLesson], { ...PLAN_OPTIONS, limit: null }, () => false).lessons[0]!.configs;
+    const whole = runCost(config!);
+    const limited = runCost({ ...config!, data: { ...config!.data, limit: 800 } });
+    const tiny = runCost({ ...config!, data: { ...config!.data, limit: 10 } });
+    expect(limited).toBeLessThan(whole);
+    expect(tiny).toBeLessThan(limited);
+    // the training term stays: even ten emojis cost their steps and samples
+    const training = config!.training.samples / COST.samplesPerSecond + config!.training.steps * COST.stepSeconds;
+    expect(tiny).toBeGreaterThan(training);
+    expect(runCost({ ...config!, data: { ...config!.data, limit: 1_000_000 } })).toBeCloseTo(whole, 9);
   });
 });
