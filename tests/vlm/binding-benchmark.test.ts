@@ -17,6 +17,7 @@ import { CLIP } from "../../packages/vlm/src/model/clip.js";
 import { parseModelConfig } from "../../packages/vlm/src/model/config.js";
 import { trainBpe } from "../../packages/vlm/src/tokenizer/trainer.js";
 import { tempDir, tinyModel } from "./train-helpers.js";
+import * as vlm from "../../packages/vlm/src/index.js";
 
 describe("the binding pairs", () => {
   it("every pair of every split and style has the same words as its twin, in another order", () => {
@@ -71,6 +72,16 @@ describe("the binding pairs", () => {
     // a model that always picks the "woman, man" order
     const wins = genders.map((p) => (womanFirst(p.caption) ? 1 : 0));
     expect(summarizeWins(wins).score).toBe(0.5);
+  });
+});
+
+describe("the public surface", () => {
+  it("@duet/vlm exports the benchmark, its scorer and the lessons' caption tools", () => {
+    expect(vlm.bindingPairs("test", "openmoji")).toEqual(bindingPairs("test", "openmoji"));
+    for (const name of ["annotationTwin", "bindingItems", "bindingSet", "bindingWins", "evaluateBinding", "summarizeWins", "captionTwin", "swapWordOrder", "injectCaptionNoise", "filterAltText"] as const) {
+      expect(typeof vlm[name], name).toBe("function");
+    }
+    expect(vlm.BINDING_KINDS).toEqual(["skin tones", "genders", "facing"]);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Data (../shared/DESIGN.md §5): caption and classification manifests, caption filtering, the
- * deterministic loader, and the embedded OpenMoji dataset.
+ * deterministic loader, and the embedded OpenMoji dataset; the lessons' data tools: alt-text noise
+ * (caption-noise.ts) and swapped-caption hard negatives (caption-swap.ts).
  */
 
 export { DataError, type DataLocation } from "./errors.js";
@@ -16,6 +17,8 @@ export {
 } from "./classification.js";
 export { DEFAULT_TEMPLATES, fillTemplate, readClassnames, readTemplates } from "./prompts.js";
 export { describeFilterCounts, filterCaptions, looksEnglish, type CaptionFilterCounts, type CaptionFilterOptions } from "./filter.js";
+export { captionTwin, swapWordOrder } from "./caption-swap.js";
+export { filterAltText, injectCaptionNoise, NOISE_KINDS, type AltText, type CaptionNoiseSpec, type NoiseKind, type NoisedCaption, type NoiseSources, type NoiseTarget } from "./caption-noise.js";
 export { DataLoader, type Batch, type Dataset, type LoaderOptions, type LoaderPosition, type SampleContext } from "./loader.js";
 export {
   arrayDataset,

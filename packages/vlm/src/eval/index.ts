@@ -1,7 +1,9 @@
 /**
  * Evaluation: batched embedding, zero-shot classification and retrieval metrics (open_clip's
  * names), the captioning metrics (BLEU, ROUGE-L, CIDEr-D as pycocoevalcap computes them), and the
- * one held-out evaluator (held-out.ts) that the trainer, the CLI, the demo and tools/ share.
+ * one held-out evaluator (held-out.ts) that the trainer, the CLI, the demo and tools/ share, and
+ * the attribute-binding benchmark's scorer (binding.ts: does an image prefer its caption to a
+ * twin with the same words bound differently).
  * The browser imports the pure modules directly (embed, zero-shot, retrieval).
  */
 
@@ -53,3 +55,4 @@ export { MAX_NGRAM, type CaptionTokens } from "./caption-metrics-common.js";
 export { bleu, BLEU_SMALL, BLEU_TINY, type BleuResult } from "./caption-metrics-bleu.js";
 export { lcsLength, rougeL, ROUGE_L_BETA, type RougeLResult } from "./caption-metrics-rouge.js";
 export { ciderD, CIDER_D_SCALE, CIDER_D_SIGMA, type CiderDResult } from "./caption-metrics-cider.js";
+export { bindingSet, bindingWins, evaluateBinding, summarizeWins, type BindingRecord, type BindingScore, type BindingSet, type BindingSetOptions } from "./binding.js";

@@ -11,3 +11,4 @@ export { OpenMoji, collateOpenMoji, loadOpenMoji, type OpenMojiOptions, type Ope
 export { EMOJI_STYLES, STYLE_INFO, isEmojiStyle, normalizeHexcode, styleHas, styleSvg, styleVersion, stylesAttributionHtml, type EmojiStyle, type StyleInfo } from "./styles.js";
 export { cldrEntries, cldrKeywords, type CldrEntry } from "./cldr.js";
 export { EmojiCollection, loadEmojiCollection, type EmojiCollectionOptions, type EmojiRecord, type EmojiSample, type Sampling } from "./collection.js";
+export { annotationTwin, BINDING_KINDS, bindingItems, bindingPairs, type BindingKind, type BindingPair } from "./binding.js";
