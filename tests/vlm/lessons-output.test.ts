@@ -53,7 +53,7 @@ describe("writeOutputs", () => {
       expect(run.hash).toMatch(/^[0-9a-f]{16}$/);
     }
     const first = batch!.points[0]!;
-    expect(first.label).toBe("batch 16");
+    expect(first.label).toBe("batch 128, negatives from groups of 4"); // the points in the order of the x axis
     expect(first.stats[R5]!.n).toBe(3);
     expect(first.stats[R5]!.mean).toBeCloseTo(0.1, 12);
     expect(first.stats[R5]!.sd).toBeCloseTo(0.01, 12);

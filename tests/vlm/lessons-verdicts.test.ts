@@ -15,8 +15,9 @@ import { projectionDimLesson } from "../../packages/vlm/src/lessons/projection-d
 import { gap, stat } from "../../packages/vlm/src/lessons/stats.js";
 import { temperatureLesson } from "../../packages/vlm/src/lessons/temperature.js";
 import { towersLesson } from "../../packages/vlm/src/lessons/towers.js";
-import type { Lesson, LessonPoint, Metrics } from "../../packages/vlm/src/lessons/types.js";
-import { jitter, synthRuns } from "./lessons-helpers.js";
+import type { Lesson, LessonPoint, Metrics, RunOutcome } from "../../packages/vlm/src/lessons/types.js";
+import { lessonConfigs } from "../../packages/vlm/src/lessons/plan.js";
+import { jitter, PLAN_OPTIONS, synthRuns } from "./lessons-helpers.js";
 
 /** The verdict of `lesson` when its point i (in order) has R@5 = r5[i] and zero-shot = zs[i], ± a spread over 3 seeds. */
 function verdictOf(lesson: Lesson, metrics: (point: LessonPoint, index: number) => Metrics, spread = 0.004) {
@@ -42,36 +43,59 @@ describe("stats", () => {
 });
 
 describe("batch-size", () => {
+  const BATCHES = ["batch 16", "batch 64", "batch 256", "batch 2048"];
+  /** The sweep's i-th batch gets sweep(i); the two batch-128 points get `grouped` and `whole` (by default alike: no effect). */
+  const byPoint =
+    (sweep: (i: number) => Metrics, control: { grouped: Metrics; whole: Metrics } = { grouped: sweep(1), whole: sweep(1) }) =>
+    (p: LessonPoint) =>
+      BATCHES.includes(p.label) ? sweep(BATCHES.indexOf(p.label)) : p.label.includes("groups of") ? control.grouped : control.whole;
   const rising = (i: number) => 0.1 + 0.05 * i;
-  it("holds when the smallest batch is clearly worse on both metrics, and quotes the figures", () => {
-    const v = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: rising(i), [ZERO_SHOT]: 0.02 + 0.01 * i, "loss / ln N": 0.6 + 0.05 * i }));
+  const clearControl = { grouped: { [R5]: 0.08, [ZERO_SHOT]: 0.02, "loss / ln N": 0.5 }, whole: { [R5]: 0.2, [ZERO_SHOT]: 0.02, "loss / ln N": 0.5 } };
+  it("holds when the smallest batch is clearly worse on both metrics and fewer negatives at equal steps too, and quotes the figures", () => {
+    const v = verdictOf(batchSizeLesson, byPoint((i) => ({ [R5]: rising(i), [ZERO_SHOT]: 0.02 + 0.01 * i, "loss / ln N": 0.6 + 0.05 * i }), clearControl));
     expect(v.status).toBe("holds");
     expect(v.reason).toContain(`batch 16 reached R@5 ${pct(0.1)} ± 0.4%`);
     expect(v.reason).toContain(`${pct(0.25)} ± 0.4% at batch 2048 (the best)`);
     expect(v.reason).toMatch(/0\.60 ± 0\.00 of its ln N ceiling at batch 16 and 0\.75 ± 0\.00 at batch 2048/);
-    const other = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: 0.2 + 0.03 * i, [ZERO_SHOT]: 0.02 + 0.01 * i, "loss / ln N": 0.5 }));
+    expect(v.reason).toMatch(/negatives from groups of 4 \(3 a pair\) reached R@5 8\.0 ± 0\.4% against 20\.0 ± 0\.4% from the whole batch \(127 a pair\): fewer negatives cost 12\.0 points/);
+    const other = verdictOf(batchSizeLesson, byPoint((i) => ({ [R5]: 0.2 + 0.03 * i, [ZERO_SHOT]: 0.02 + 0.01 * i, "loss / ln N": 0.5 })));
     expect(other.reason).not.toBe(v.reason);
     expect(other.reason).toContain(`batch 16 reached R@5 ${pct(0.2)}`);
   });
-  it("holds partly on one metric, and not when neither moves; a peak in the middle is named", () => {
-    expect(verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: rising(i), [ZERO_SHOT]: 0.02, "loss / ln N": 0.7 })).status).toBe("holds partly");
-    const flat = verdictOf(batchSizeLesson, () => ({ [R5]: 0.2, [ZERO_SHOT]: 0.02, "loss / ln N": 0.7 }));
+  it("holds partly on some parts, and not when nothing moves; a peak in the middle is named", () => {
+    expect(verdictOf(batchSizeLesson, byPoint((i) => ({ [R5]: rising(i), [ZERO_SHOT]: 0.02, "loss / ln N": 0.7 }))).status).toBe("holds partly");
+    const flat = verdictOf(batchSizeLesson, byPoint(() => ({ [R5]: 0.2, [ZERO_SHOT]: 0.02, "loss / ln N": 0.7 })));
     expect(flat.status).toBe("does not hold at this scale");
     expect(flat.reason).toMatch(/within the noise/);
-    const peak = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: [0.1, 0.2, 0.3, 0.15][i]!, [ZERO_SHOT]: [0.01, 0.02, 0.03, 0.02][i]!, "loss / ln N": 0.7 }));
+    // the batch sweep flat, the negatives clear at equal steps: the claim holds in part
+    const controlOnly = verdictOf(batchSizeLesson, byPoint(() => ({ [R5]: 0.2, [ZERO_SHOT]: 0.02, "loss / ln N": 0.7 }), clearControl));
+    expect(controlOnly.status).toBe("holds partly");
+    const peak = verdictOf(batchSizeLesson, byPoint((i) => ({ [R5]: [0.1, 0.2, 0.3, 0.15][i]!, [ZERO_SHOT]: [0.01, 0.02, 0.03, 0.02][i]!, "loss / ln N": 0.7 }), clearControl));
     expect(peak.status).toBe("holds");
     expect(peak.reason).toMatch(/Past batch 256 it fell again \(batch 2048: 15\.0 ± 0\.4%\)/);
   });
   it("names a largest batch that stayed at chance", () => {
     const r5 = [0.15, 0.12, 0.05, 0.01];
-    const v = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: r5[i]!, [R5_CHANCE]: 0.009, [ZERO_SHOT]: 0.02, "loss / ln N": 0.5 + 0.15 * i }));
+    const v = verdictOf(batchSizeLesson, byPoint((i) => ({ [R5]: r5[i]!, [R5_CHANCE]: 0.009, [ZERO_SHOT]: 0.02, "loss / ln N": 0.5 + 0.15 * i })));
     expect(v.reason).toMatch(/Past batch 16 it fell again \(batch 2048: 1\.0 ± 0\.4%, at chance \(0\.9%\): \d+ steps taught it nothing measurable\)/);
-    const learned = verdictOf(batchSizeLesson, (_p, i) => ({ [R5]: [0.15, 0.12, 0.08, 0.05][i]!, [R5_CHANCE]: 0.009, [ZERO_SHOT]: 0.02, "loss / ln N": 0.5 }));
+    const learned = verdictOf(batchSizeLesson, byPoint((i) => ({ [R5]: [0.15, 0.12, 0.08, 0.05][i]!, [R5_CHANCE]: 0.009, [ZERO_SHOT]: 0.02, "loss / ln N": 0.5 })));
     expect(learned.reason).toMatch(/batch 2048: 5\.0 ± 0\.4%\)/);
   });
   it("says so when one seed gives no spread", () => {
     const runs = synthRuns(batchSizeLesson, (_p) => ({ [R5]: 0.2, [ZERO_SHOT]: 0.02 }), 1);
     expect(batchSizeLesson.verdict(runs, batchSizeLesson.points!).reason).toMatch(/One seed: no spread was measured/);
+  });
+  it("the two batch-128 points differ only in the loss's groups, take the batch sweep's samples, and read the loss against ln of the group", () => {
+    const configs = lessonConfigs(batchSizeLesson, batchSizeLesson.points!, 2048, 1, PLAN_OPTIONS);
+    const grouped = configs.find((c) => c.point.includes("groups of"))!;
+    const whole = configs.find((c) => c.point.includes("whole batch"))!;
+    expect(grouped.training.lossGroup).toBe(4);
+    expect(whole.training.lossGroup).toBeUndefined();
+    expect({ ...grouped.training, lossGroup: undefined }).toEqual({ ...whole.training, lossGroup: undefined });
+    expect(grouped.training.batchSize * grouped.training.steps).toBe(2048);
+    const outcome = { finalLoss: Math.log(4) / 2, evals: {}, steps: 16, stopped: "steps", logitScale: 14, maxLogitScale: 14, skippedSteps: 0, parameters: 1 } as unknown as RunOutcome;
+    expect(batchSizeLesson.metricsOf(outcome, grouped)["loss / ln N"]).toBeCloseTo(0.5, 12);
+    expect(batchSizeLesson.metricsOf(outcome, whole)["loss / ln N"]).toBeCloseTo(Math.log(4) / 2 / Math.log(128), 12);
   });
 });
 

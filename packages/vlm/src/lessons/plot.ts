@@ -92,9 +92,11 @@ function panel(panelSpec: PlotPanel, data: Cell[], top: number, runs: readonly L
     }
   });
   if (series.length > 1) {
+    // each entry after the one before it, by its text's width (about 6 px a character at this font size)
+    let x = MARGIN.left + 8;
     series.forEach((s, i) => {
-      const x = MARGIN.left + 8 + i * 110;
       const y = top + PANEL_HEIGHT - 8;
+      if (i > 0) x += Math.max(110, 24 + 6 * series[i - 1]!.length);
       parts.push(`<circle cx="${x}" cy="${y}" r="3" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 8}" y="${y}" dy="0.32em">${escapeHtml(s)}</text>`);
     });
   }

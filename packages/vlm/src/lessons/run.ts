@@ -91,6 +91,7 @@ export function emojiRunner(): ExecuteRun {
             steps: t.steps, batchSize: t.batchSize, lr: t.lr, warmup: t.warmup, weightDecay: t.weightDecay, gradClipNorm: t.gradClipNorm,
             loss: t.loss, augment: t.augment, temperature: t.temperature, chunkSize: t.chunkSize, vocabSize: t.vocabSize, contextLength: t.contextLength,
             ...(t.hardNegatives === true ? { hardNegatives: true } : {}),
+            ...(t.lossGroup === undefined ? {} : { lossGroup: t.lossGroup }),
             threads: config.threads, dataParallel: config.dataParallel, checkpointEvery: 0, evalEvery: 0, signal: context.signal,
           },
           {

@@ -30,6 +30,8 @@ export interface LessonTraining {
   chunkSize: number | null;
   /** One swapped-caption hard negative per image (`duet train --hard-negatives`); absent: none. */
   hardNegatives?: boolean;
+  /** The contrastive loss within groups of this many pairs (trainClip's lossGroup); absent: the whole batch. */
+  lossGroup?: number;
   vocabSize: number;
   contextLength: number | "fit";
 }

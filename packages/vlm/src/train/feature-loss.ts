@@ -35,12 +35,13 @@ export interface FeatureLoss {
  * of k accumulated batches). The gradients of logit_scale and logit_bias are added to the
  * model's `.grad`. `hardNegatives`: the features of K swapped twins per caption (B·K, D),
  * leaves like the others, so their rows' gradients go back to the chunks that embedded them.
+ * `group`: the loss within groups of that many rows (loss/model-loss.ts), null: the batch.
  */
-export function featureLoss(model: CLIP, imageFeatures: Tensor, textFeatures: Tensor, kind: LossKind, scale = 1, hardNegatives: Tensor | null = null): FeatureLoss {
+export function featureLoss(model: CLIP, imageFeatures: Tensor, textFeatures: Tensor, kind: LossKind, scale = 1, hardNegatives: Tensor | null = null, group: number | null = null): FeatureLoss {
   const image = new A.Variable(imageFeatures, { requiresGrad: true });
   const text = new A.Variable(textFeatures, { requiresGrad: true });
   const negative = hardNegatives === null ? null : new A.Variable(hardNegatives, { requiresGrad: true });
-  const loss = lossOnFeatures(model, image, text, kind, negative ?? undefined);
+  const loss = lossOnFeatures(model, image, text, kind, negative ?? undefined, group);
   (scale === 1 ? loss : A.mul(loss, scale)).backward();
   return { loss: loss.item(), imageGrad: image.grad!, textGrad: text.grad!, negativeGrad: negative === null ? null : negative.grad! };
 }

@@ -118,6 +118,12 @@ export interface TrainClipOptions {
    * words otherwise. Each image then also has to rank its caption above the twin. Default false.
    */
   hardNegatives?: boolean;
+  /**
+   * The contrastive loss within groups of this many consecutive pairs (loss/model-loss.ts): each
+   * pair's negatives are the other lossGroup − 1 of its group, at the same batch, steps and
+   * samples — the batch-size lesson's control for the number of negatives. Default null: the batch.
+   */
+  lossGroup?: number | null;
   /** Give up after this many steps in a row with a NaN or Inf loss or gradient (each is skipped). Default 5. */
   nanPatience?: number;
   /**
@@ -187,13 +193,15 @@ export interface RunConfig extends Recipe {
   chunkSize: number | null;
   /** Swapped-caption hard negatives (K = 1); absent in runs saved before it existed: false. */
   hardNegatives?: boolean;
+  /** Negatives from groups of this many pairs; absent in runs saved before it existed: null (the batch). */
+  lossGroup?: number | null;
   checkpointEvery: number;
   evalEvery: number;
   timeBudgetMinutes: number | null;
 }
 
 /** Settings a resumed run takes from its checkpoint (and must not be given differently). */
-export const RUN_KEYS_FIXED_ON_RESUME = ["seed", "batchSize", "lr", "warmup", "weightDecay", "betas", "eps", "loss", "accumulation", "gradClipNorm", "augment", "drawing", "dtype", "temperature", "hardNegatives"] as const;
+export const RUN_KEYS_FIXED_ON_RESUME = ["seed", "batchSize", "lr", "warmup", "weightDecay", "betas", "eps", "loss", "accumulation", "gradClipNorm", "augment", "drawing", "dtype", "temperature", "hardNegatives", "lossGroup"] as const;
 
 /** The augmentation asked for: RandomResizedCrop's scale and, for drawings, the extras. */
 export interface AugmentSpec {
@@ -263,6 +271,7 @@ export function checkOptions(o: TrainClipOptions): void {
   check("nanPatience", isPositiveInt, "a positive integer");
   check("temperature", (v) => (TEMPERATURE_MODES as readonly unknown[]).includes(v), `"learned", "learned-unclamped" or "fixed"`);
   check("hardNegatives", (v) => typeof v === "boolean", "true or false");
+  check("lossGroup", (v) => v === null || (Number.isInteger(v) && (v as number) >= 2), "an integer >= 2 (a pair and at least one negative) or null");
   check("fitStepsToBudget", (v) => typeof v === "boolean", "true or false");
   if (o.fitStepsToBudget === true && (o.timeBudgetMinutes === undefined || o.timeBudgetMinutes === null)) fail("fitStepsToBudget needs timeBudgetMinutes");
   check("augment", (v) => typeof v === "boolean" || (typeof v === "object" && v !== null && isScale((v as { scale: unknown }).scale) && isDrawing(v)), "true, false or { scale: [low, high], degrees?, translate?, background? } with 0 < low <= high <= 1, degrees in [0, 180], translate and background in [0, 1]");
@@ -365,6 +374,7 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     dataParallel: pick("dataParallel", DEFAULT_DATA_PARALLEL),
     chunkSize: pick("chunkSize", null),
     hardNegatives: o.hardNegatives ?? saved?.hardNegatives ?? false,
+    lossGroup: o.lossGroup !== undefined ? o.lossGroup : (saved?.lossGroup ?? null),
     checkpointEvery: pick("checkpointEvery", 100),
     evalEvery: pick("evalEvery", 0),
     timeBudgetMinutes: pick("timeBudgetMinutes", null),
@@ -372,9 +382,12 @@ export function resolveRunConfig(o: TrainClipOptions, ctx: ResolveContext): RunC
     temperature: o.temperature ?? (saved !== null ? (saved.temperature ?? "learned") : recipe.temperature),
     refit: saved?.refit ?? null,
   };
+  if (run.lossGroup !== null && run.lossGroup !== undefined && run.batchSize % run.lossGroup !== 0) {
+    fail(`lossGroup ${run.lossGroup} must divide batchSize ${run.batchSize}, or a last group would have fewer negatives than the others`);
+  }
   if (saved !== null) {
-    // a run saved before `drawing`, `temperature` or `hardNegatives` existed had none, a learned temperature and no hard negatives
-    const before = { ...saved, drawing: saved.drawing ?? NO_DRAWING, temperature: saved.temperature ?? "learned", hardNegatives: saved.hardNegatives ?? false };
+    // a run saved before `drawing`, `temperature`, `hardNegatives` or `lossGroup` existed had none, a learned temperature, no hard negatives, the whole batch
+    const before = { ...saved, drawing: saved.drawing ?? NO_DRAWING, temperature: saved.temperature ?? "learned", hardNegatives: saved.hardNegatives ?? false, lossGroup: saved.lossGroup ?? null };
     for (const key of RUN_KEYS_FIXED_ON_RESUME) {
       if (JSON.stringify(run[key]) !== JSON.stringify(before[key])) {
         fail(`resume continues a run started with ${key} = ${JSON.stringify(before[key])}, but ${key} = ${JSON.stringify(run[key])} was given; start a new run from its weights with init instead`);

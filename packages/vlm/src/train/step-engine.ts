@@ -51,6 +51,8 @@ export interface StepEngineOptions {
   /** Rows per chunk for gradient caching; null: one chunk per shard. */
   chunkSize: number | null;
   loss: LossKind;
+  /** The contrastive loss within groups of this many rows (loss/model-loss.ts); null or absent: the whole batch. */
+  lossGroup?: number | null;
 }
 
 /** The chunks of each shard: a partition of rows [0, batch) (see the file comment). */
@@ -133,6 +135,7 @@ export class StepEngine {
     const plan = planChunks(batch, options.chunkSize, options.shards);
     const seedsOf = (chunks: readonly Chunk[]) => chunks.map(([a]) => deriveSeed(seed, a));
     const coca = isCoCa(model) ? model : null;
+    if (coca !== null && (options.lossGroup ?? null) !== null) throw new TrainError("StepEngine", "lossGroup is for a CLIP: a CoCa's contrastive loss (open_clip's CoCaLoss) takes the whole batch");
     if (coca !== null && options.loss !== "clip") throw new TrainError("StepEngine", `loss "${options.loss}" is not a CoCa's: CoCa trains with InfoNCE plus the captioning loss (open_clip's CoCaLoss); use loss "clip"`);
     if (this.workers === null && plan[0]!.length === 1) {
       return withSeed(seedsOf(plan[0]!)[0]!, () => {
@@ -146,7 +149,7 @@ export class StepEngine {
           parts = { loss: loss.item(), contrastive: p.contrastiveLoss.item(), caption: p.captionLoss.item() };
         } else {
           const f = encodeChunk(model, images, tokens, [0, batch], negatives);
-          loss = lossOnFeatures(model, f.image, f.text, options.loss, f.negative);
+          loss = lossOnFeatures(model, f.image, f.text, options.loss, f.negative, options.lossGroup ?? null);
           parts = { loss: loss.item(), contrastive: null, caption: null };
         }
         (scale === 1 ? loss : A.mul(loss, scale)).backward();
@@ -164,7 +167,7 @@ export class StepEngine {
     const contrastiveWeight = coca === null ? 1 : COCA_CONTRASTIVE_LOSS_WEIGHT;
     // the chunks in row order, so the twins' rows stay in order too: row i's at i·K .. i·K + K
     const hardNegatives = negatives === null ? null : gather((f) => f.negative!);
-    const contrastive = featureLoss(model, gather((f) => f.image), gather((f) => f.text), options.loss, scale * contrastiveWeight, hardNegatives);
+    const contrastive = featureLoss(model, gather((f) => f.image), gather((f) => f.text), options.loss, scale * contrastiveWeight, hardNegatives, options.lossGroup ?? null);
     const { imageGrad, textGrad, negativeGrad } = contrastive;
     let result: BatchLoss = { loss: contrastive.loss, contrastive: null, caption: null };
     let captionScale = 0;

@@ -84,7 +84,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
   // Data parallel: the shards take the cores, so each thread's kernels run single-threaded.
   const previousThreads = getNumThreads();
   setNumThreads(run.dataParallel ? 1 : run.threads);
-  const engine = await startStepEngine(model, { shards: run.dataParallel ? run.threads : 1, chunkSize: run.chunkSize, loss: run.loss }).catch((error: unknown) => {
+  const engine = await startStepEngine(model, { shards: run.dataParallel ? run.threads : 1, chunkSize: run.chunkSize, loss: run.loss, lossGroup: run.lossGroup ?? null }).catch((error: unknown) => {
     setNumThreads(previousThreads);
     throw error;
   });
@@ -136,7 +136,7 @@ export async function trainClip(options: TrainClipOptions, hooks: TrainHooks = {
     log(
       `training ${run.model} (${(model.numParameters() / 1e6).toFixed(2)}M parameters) for ${run.steps} steps from step ${step}: batch ${run.batchSize}` +
         `${run.accumulation > 1 ? ` × ${run.accumulation} accumulated` : ""}${run.chunkSize !== null ? `, chunks of ${run.chunkSize}` : ""}, ` +
-        `${run.threads} thread${run.threads > 1 ? "s" : ""} ${run.dataParallel ? "data-parallel" : "intra-op"}, lr ${run.lr}, warmup ${run.warmup}, ${run.loss} loss${run.hardNegatives === true ? " with a swapped-caption hard negative per image" : ""}${(run.temperature ?? "learned") === "learned" ? "" : `, temperature ${run.temperature}`}`,
+        `${run.threads} thread${run.threads > 1 ? "s" : ""} ${run.dataParallel ? "data-parallel" : "intra-op"}, lr ${run.lr}, warmup ${run.warmup}, ${run.loss} loss${run.hardNegatives === true ? " with a swapped-caption hard negative per image" : ""}${(run.lossGroup ?? null) === null ? "" : ` within groups of ${run.lossGroup} pairs`}${(run.temperature ?? "learned") === "learned" ? "" : `, temperature ${run.temperature}`}`,
     );
 
     const budget = run.timeBudgetMinutes === null ? Infinity : run.timeBudgetMinutes * 60;

@@ -47,6 +47,9 @@ saves, and exits 130 (143); a second Ctrl-C quits at once without saving.
   --hard-negatives        one swapped twin per caption as a hard negative (NegCLIP): an emoji's
                           skin tones or facing swapped where its annotation binds them, else the
                           order of its phrases or words; each image must rank its caption above it
+  --loss-group N          the contrastive loss within groups of N pairs of the batch (N divides
+                          the batch): each pair's negatives are the other N - 1 of its group, at
+                          the same batch, steps and samples (the batch-size lesson's control)
   --threads N             threads (default: all cores)
   --chunk-size N          gradient caching: rows per forward pass, for batches beyond memory
   --accumulation N        contrastive batches per optimiser step (default 1)
@@ -107,6 +110,7 @@ export const trainCommand: Command = {
       wd: { type: "string" },
       loss: { type: "string" },
       "hard-negatives": { type: "boolean" },
+      "loss-group": { type: "string" },
       threads: { type: "string" },
       "chunk-size": { type: "string" },
       accumulation: { type: "string" },
@@ -172,6 +176,7 @@ export const trainCommand: Command = {
       checkpointEvery: nonNegativeInt(c, "checkpoint-every", values["checkpoint-every"]),
       ...(values["augment"] ? { augment: true } : {}),
       ...(values["hard-negatives"] ? { hardNegatives: true } : {}),
+      ...(values["loss-group"] === undefined ? {} : { lossGroup: positiveInt(c, "loss-group", values["loss-group"]) }),
     };
     // undefined means "the default": drop those keys so the trainer's precedence applies
     for (const key of Object.keys(options) as (keyof typeof options)[]) if (options[key] === undefined) delete options[key];
