@@ -6,7 +6,7 @@
  * gradient comes from its group only, and every road of the StepEngine computes the same.
  */
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as A from "../../packages/autograd/src/index.js";
@@ -14,6 +14,7 @@ import { Generator, randn, Tensor } from "../../packages/tensor/src/index.js";
 import { CLIP, lossOnFeatures, parseModelConfig, trainClip, type LossKind } from "../../packages/vlm/src/index.js";
 import { duet } from "./cli-helpers.js";
 import { expectSame, gradients } from "./engine-gradients.js";
+import { tinyCoca } from "./coca-helpers.js";
 import { tempDir, tinyModel, tinyRun } from "./train-helpers.js";
 
 /** A tiny float64 CLIP (its logit scale, and for SigLIP its bias, are what the loss reads). */
@@ -93,6 +94,12 @@ describe("trainClip with lossGroup", () => {
     expect(state.config.lossGroup).toBe(4);
     await expect(trainClip(await tinyRun(out, { steps: 2, warmup: 0, resume: out, lossGroup: 2 }))).rejects.toThrow(/resume continues a run started with lossGroup = 4, but lossGroup = 2 was given/);
     expect((await trainClip(await tinyRun(tempDir("no-loss-group"), { steps: 1, warmup: 0 }))).run.lossGroup).toBeNull();
+  });
+
+  it("refuses a CoCa before its first step: its contrastive loss is open_clip's, over the whole batch", async () => {
+    const out = tempDir("loss-group-coca");
+    await expect(trainClip(await tinyRun(out, { steps: 1, warmup: 0, model: tinyCoca({ multimodal: { context_length: 16 }, top: { duet: { tokenizer: "tokenizer.json" } } }), lossGroup: 4 }))).rejects.toThrow(/StepEngine: lossGroup is for a CLIP/);
+    expect(existsSync(join(out, "checkpoint"))).toBe(false);
   });
 
   it("refuses a group below 2, or one that does not divide the batch", async () => {
